@@ -1,0 +1,27 @@
+package dev.potaccel.error;
+
+/**
+ * The kinds of bad input potaccel reports. Each kind maps to one exit code for the CLI (and, later,
+ * one HTTP and gRPC status for the server) in a single table.
+ */
+public enum ErrorKind {
+  /** A model file that cannot be read as the ONNX it claims to be. */
+  MODEL_FORMAT(3),
+  /** A well-formed model using operators or types potaccel does not implement. */
+  UNSUPPORTED_OPERATOR(3),
+  /** An input tensor or file given to a command that does not fit the model. */
+  INPUT(3),
+  /** A file that is missing or unreadable. */
+  IO(3);
+
+  private final int exitCode;
+
+  ErrorKind(int exitCode) {
+    this.exitCode = exitCode;
+  }
+
+  /** Process exit code the CLI uses for this kind (picocli keeps 2 for usage errors, 1 for bugs). */
+  public int exitCode() {
+    return exitCode;
+  }
+}
