@@ -292,7 +292,10 @@ public final class ShapeInference {
   }
 
   private static TensorType clip(Node node, List<TensorType> in) {
-    TensorType x = requireFloat(node, in.get(0), "input");
+    TensorType x = in.get(0);
+    if (node.opset() < 12 || x.dtype() == DataType.BOOL) { // integer Clip from opset 12
+      requireFloat(node, x, "input");
+    }
     for (int i = 1; i < Math.min(3, in.size()); i++) {
       TensorType b = in.get(i);
       if (b != null && b.hasRank() && b.rank() != 0
@@ -307,12 +310,15 @@ public final class ShapeInference {
   // ---- pooling, normalization -------------------------------------------------------------------
 
   private static List<TensorType> pool(Node node, TensorType x) {
-    requireFloat(node, x, "X");
+    if (node.op() != OpType.MAX_POOL || node.opset() < 12
+        || (x.dtype() != DataType.INT8 && x.dtype() != DataType.UINT8)) { // 8-bit MaxPool from 12
+      requireFloat(node, x, "X");
+    }
     if (node.outputs().size() > 1 && !node.outputs().get(1).isEmpty()) {
       throw new UnsupportedOperatorException(node.label() + ": the Indices output is not supported");
     }
     if (!x.hasRank()) {
-      return List.of(TensorType.unknownRank(DataType.FLOAT));
+      return List.of(TensorType.unknownRank(x.dtype()));
     }
     if (x.rank() != 3 && x.rank() != 4) {
       throw new UnsupportedOperatorException(node.label() + ": only 1-D and 2-D pooling is"
@@ -326,7 +332,7 @@ public final class ShapeInference {
         Arrays.copyOfRange(x.dims(), 2, x.rank()), null, ceil);
     int[] out = x.dims().clone();
     System.arraycopy(g.outSizes(), 0, out, 2, out.length - 2);
-    return List.of(TensorType.of(DataType.FLOAT, out));
+    return List.of(TensorType.of(x.dtype(), out));
   }
 
   private static TensorType globalPool(Node node, TensorType x) {
@@ -673,6 +679,9 @@ public final class ShapeInference {
 
   private static TensorType squeeze(Node node, List<TensorType> in) {
     TensorType x = in.get(0);
+    if (node.opset() >= 13 && in.size() > 1 && in.get(1) != null && !in.get(1).valuesKnown()) {
+      return TensorType.unknownRank(x.dtype()); // axes known only at run time
+    }
     long[] axes = axesOf(node, in, false);
     if (!x.hasRank()) {
       return x;
@@ -708,6 +717,9 @@ public final class ShapeInference {
 
   private static TensorType unsqueeze(Node node, List<TensorType> in) {
     TensorType x = in.get(0);
+    if (node.opset() >= 13 && in.size() > 1 && in.get(1) != null && !in.get(1).valuesKnown()) {
+      return TensorType.unknownRank(x.dtype()); // axes known only at run time
+    }
     long[] axes = axesOf(node, in, true);
     if (!x.hasRank()) {
       return x;

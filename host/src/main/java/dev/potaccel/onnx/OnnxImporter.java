@@ -85,8 +85,9 @@ public final class OnnxImporter {
    * @param dir folder that external data is resolved in (null: external data refused)
    */
   public static Graph fromProto(ModelProto model, String source, Path dir) {
-    int opset = defaultOpset(model, source);
     GraphProto g = model.getGraph();
+    checkSupported(g, source);
+    int opset = defaultOpset(model, source);
 
     Map<String, Tensor> initializers = new LinkedHashMap<>();
     for (TensorProto t : g.getInitializerList()) {
@@ -111,7 +112,6 @@ public final class OnnxImporter {
       outputs.add(new ValueInfo(v.getName(), typeOf(v, source + ": graph output")));
     }
 
-    checkSupported(g, source);
     List<Node> nodes = new ArrayList<>();
     int index = 0;
     for (NodeProto np : g.getNodeList()) {

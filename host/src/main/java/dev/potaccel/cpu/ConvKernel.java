@@ -1,0 +1,42 @@
+package dev.potaccel.cpu;
+
+import dev.potaccel.cpu.kernels.Conv2d;
+import dev.potaccel.cpu.kernels.Conv2dParams;
+import dev.potaccel.graph.Node;
+import dev.potaccel.graph.Tensor;
+import dev.potaccel.graph.TensorType;
+import dev.potaccel.graph.WindowGeometry;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Conv on NCW (1-D, run as 2-D with height 1) and NCHW inputs: groups (depthwise included),
+ * strides, dilations, explicit or auto pads as {@link WindowGeometry} resolves them, optional bias.
+ */
+final class ConvKernel {
+  private ConvKernel() {}
+
+  static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes, ForkJoinPool pool) {
+    Tensor x = in[0];
+    Tensor w = in[1];
+    Tensor bias = in.length > 2 ? in[2] : null;
+    int[] outShape = OpKernel.outShape(node, outTypes, 0);
+    float[] y = new float[Math.toIntExact(Tensor.elementCount(outShape))];
+    if (y.length == 0 || x.size() == 0) {
+      return new Tensor[] {Tensor.ofFloats(outShape, y)};
+    }
+    int r = x.rank();
+    WindowGeometry g = WindowGeometry.resolve(node, Arrays.copyOfRange(x.shape(), 2, r),
+        Arrays.copyOfRange(w.shape(), 2, r), false);
+    int group = Math.toIntExact(node.attributes().getInt("group", 1));
+    Conv2dParams p = r == 3
+        ? new Conv2dParams(x.dim(0), x.dim(1), 1, x.dim(2), w.dim(0), 1, g.kernel()[0], 1,
+            g.strides()[0], 0, g.padsBegin()[0], 0, g.padsEnd()[0], 1, g.dilations()[0], group)
+        : new Conv2dParams(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.kernel()[0],
+            g.kernel()[1], g.strides()[0], g.strides()[1], g.padsBegin()[0], g.padsBegin()[1],
+            g.padsEnd()[0], g.padsEnd()[1], g.dilations()[0], g.dilations()[1], group);
+    Conv2d.conv2d(p, x.floats(), w.floats(), bias == null ? null : bias.floats(), y, pool);
+    return new Tensor[] {Tensor.ofFloats(outShape, y)};
+  }
+}
