@@ -1,0 +1,29 @@
+package dev.potaccel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class DeviceSpecTest {
+  @Test
+  void parsesCpuInAnyCase() {
+    assertEquals(DeviceSpec.CPU, DeviceSpec.parse("cpu"));
+    assertEquals(DeviceSpec.CPU, DeviceSpec.parse(" CPU "));
+    assertEquals("cpu", DeviceSpec.CPU.toString());
+  }
+
+  @Test
+  void unknownDeviceListsTheValidOnes() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DeviceSpec.parse("fpga"));
+    assertEquals("unknown device 'fpga'; valid devices: cpu", e.getMessage());
+  }
+
+  @Test
+  void cpuTakesNoIndex() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DeviceSpec.parse("cpu:0"));
+    assertEquals("device 'cpu:0': cpu takes no index; valid devices: cpu", e.getMessage());
+  }
+}
