@@ -1,0 +1,178 @@
+"""Architecture registry for the potaccel reference models.
+
+Every entry maps a CLI name (``--arch``) to a factory plus the
+hyper-parameters it is trained with by default, so that adding a model is a
+matter of adding a class and one ``register(...)`` call.
+
+Only ``lenet5`` has been trained and published so far; the others are
+defined (for 1x28x28 inputs by default) so their graphs can be inspected,
+but their default recipes have not been validated yet.
+
+All models return raw logits (no softmax in the graph).
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ARCHS = {}
+
+
+def register(name, description, trained=False, **recipe):
+    def deco(factory):
+        ARCHS[name] = {
+            "factory": factory,
+            "description": description,
+            "trained": trained,
+            "recipe": recipe,
+        }
+        return factory
+    return deco
+
+
+# --------------------------------------------------------------------------
+# LeNet-5 (ReLU / max-pool variant)
+# --------------------------------------------------------------------------
+@register(
+    "lenet5",
+    "LeNet-5 (ReLU, max-pool): conv(1->6,5x5,pad2)-ReLU-maxpool2 - conv(6->16,5x5)-ReLU-maxpool2 "
+    "- flatten(400) - fc120-ReLU - fc84-ReLU - fc10 (logits)",
+    trained=True,
+    optimizer="adam", lr=2e-3, weight_decay=0.0, batch_size=128, epochs=20, hflip=True,
+)
+class LeNet5(nn.Module):
+    def __init__(self, in_channels=1, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 6, kernel_size=5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)   # 6x14x14
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)   # 16x5x5
+        x = torch.flatten(x, 1)                      # exported as ONNX Flatten(axis=1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+# --------------------------------------------------------------------------
+# Small VGG (not trained yet)
+# --------------------------------------------------------------------------
+@register(
+    "vgg-small",
+    "VGG-style: [conv3x3-BN-ReLU x2, maxpool2] x3 with 32/64/128 channels, global avg pool, fc10",
+    optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=30, hflip=True,
+)
+class VGGSmall(nn.Module):
+    def __init__(self, in_channels=1, num_classes=10, widths=(32, 64, 128)):
+        super().__init__()
+        layers = []
+        c = in_channels
+        for w in widths:
+            for _ in range(2):
+                layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(inplace=True)]
+                c = w
+            layers.append(nn.MaxPool2d(2))
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.pool(self.features(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+# --------------------------------------------------------------------------
+# ResNet-20 (He et al. 2016, CIFAR variant; not trained yet)
+# --------------------------------------------------------------------------
+class _BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = None
+        if stride != 1 or cin != cout:
+            # option B (1x1 projection) keeps the graph to plain Conv/Add ops
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        sc = x if self.shortcut is None else self.shortcut(x)
+        return F.relu(out + sc)
+
+
+@register(
+    "resnet20",
+    "ResNet-20 (3 stages x 3 basic blocks, 16/32/64 channels, 1x1 projection shortcuts), global avg pool, fc10",
+    optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4, batch_size=128, epochs=40, hflip=True,
+)
+class ResNet20(nn.Module):
+    def __init__(self, in_channels=1, num_classes=10, n=3):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+        blocks = []
+        cin = 16
+        for stage, cout in enumerate((16, 32, 64)):
+            for i in range(n):
+                stride = 2 if (stage > 0 and i == 0) else 1
+                blocks.append(_BasicBlock(cin, cout, stride))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.conv(x)))
+        x = self.pool(self.blocks(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+# --------------------------------------------------------------------------
+# Small MobileNet (v1-style depthwise separable; not trained yet)
+# --------------------------------------------------------------------------
+def _dw_sep(cin, cout, stride):
+    return nn.Sequential(
+        nn.Conv2d(cin, cin, 3, stride=stride, padding=1, groups=cin, bias=False),
+        nn.BatchNorm2d(cin), nn.ReLU(inplace=True),
+        nn.Conv2d(cin, cout, 1, bias=False),
+        nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+    )
+
+
+@register(
+    "mobilenet-small",
+    "MobileNet-v1-style: conv3x3(32) then depthwise-separable blocks 64,128(s2),128,256(s2),256, "
+    "global avg pool, fc10",
+    optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=4e-5, batch_size=128, epochs=30, hflip=True,
+)
+class MobileNetSmall(nn.Module):
+    def __init__(self, in_channels=1, num_classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, 32, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(32), nn.ReLU(inplace=True))
+        cfg = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1)]
+        layers = []
+        c = 32
+        for cout, s in cfg:
+            layers.append(_dw_sep(c, cout, s))
+            c = cout
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, num_classes)
+
+    def forward(self, x):
+        x = self.pool(self.features(self.stem(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def build(name, **kwargs):
+    if name not in ARCHS:
+        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHS))}")
+    return ARCHS[name]["factory"](**kwargs)
