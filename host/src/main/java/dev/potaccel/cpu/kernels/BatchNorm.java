@@ -24,12 +24,12 @@ public final class BatchNorm {
     if (size > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("input size n*c*spatial exceeds a Java array");
     }
-    Gemm.requireRange("x", x, 0, size);
-    Gemm.requireRange("y", y, 0, size);
-    Gemm.requireRange("scale", scale, 0, c);
-    Gemm.requireRange("bias", bias, 0, c);
-    Gemm.requireRange("mean", mean, 0, c);
-    Gemm.requireRange("var", var, 0, c);
+    Bounds.requireRange("x", x, 0, size);
+    Bounds.requireRange("y", y, 0, size);
+    Bounds.requireRange("scale", scale, 0, c);
+    Bounds.requireRange("bias", bias, 0, c);
+    Bounds.requireRange("mean", mean, 0, c);
+    Bounds.requireRange("var", var, 0, c);
     float[] a = new float[c];
     float[] b = new float[c];
     for (int ch = 0; ch < c; ch++) {

@@ -30,15 +30,17 @@ public final class Conv2d {
   static final int DEPTHWISE_CHUNK = 2048;
   /**
    * Pitched columns waste {@code groupOutputs * (Q - outW)} multiply-adds per output pixel and
-   * per K row; compact columns cost one extra short copy per output row. Pitched wins below this.
+   * per K row; compact columns cost one extra short copy per output row. Pitched up to this.
    */
   static final int PITCH_WASTE_LIMIT = 128;
+  /** Most floats of phase planes built at once; bigger batches are convolved in passes. */
+  static final int PHASE_BUFFER_LIMIT = 1 << 22;
 
   private Conv2d() {}
 
   /**
    * Computes {@code y = conv(x, w) + bias}. Arrays may be longer than needed; only the leading
-   * elements are used.
+   * elements are used. y must not overlap x or w.
    *
    * @param bias per-output-channel bias {@code [m]}, or null for none
    * @param pool the pool to run on; null (or parallelism 1) runs in the calling thread
@@ -46,185 +48,92 @@ public final class Conv2d {
    */
   public static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool) {
+    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT);
+  }
+
+  /** As the public method, with an explicit cap on the phase-plane buffer (in floats). */
+  static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
+      ForkJoinPool pool, int phaseBufferLimit) {
     if (p == null) {
       throw new IllegalArgumentException("p is null");
     }
-    Gemm.requireRange("x", x, 0, p.inputSize());
-    Gemm.requireRange("w", w, 0, p.weightSize());
+    Bounds.requireRange("x", x, 0, p.inputSize());
+    Bounds.requireRange("w", w, 0, p.weightSize());
     if (bias != null) {
-      Gemm.requireRange("bias", bias, 0, p.m());
+      Bounds.requireRange("bias", bias, 0, p.m());
     }
-    Gemm.requireRange("y", y, 0, p.outputSize());
+    Bounds.requireRange("y", y, 0, p.outputSize());
     long macs = (long) p.outputSize() * p.groupChannels() * p.kh() * p.kw();
     ForkJoinPool pl = macs < PARALLEL_THRESHOLD ? null : pool;
-    Phases ph = new Phases(p);
+    PhasePlanes ph = new PhasePlanes(p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
+        p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(), p.dilationW());
     if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
       depthwise(p, ph, x, w, bias, y, pl);
     } else {
-      im2colGemm(p, ph, x, w, bias, y, pl);
+      im2colGemm(p, ph, x, w, bias, y, pl, phaseBufferLimit);
     }
-  }
-
-  /**
-   * The phase-plane layout of the padded input. Padded row {@code r} lives in row phase
-   * {@code r % strideH} at phase row {@code r / strideH}; likewise for columns. Only phases some
-   * tap actually reads are stored. Each stored phase is {@code (rows + 1) x pitch}; the extra
-   * zero row keeps reads of pitch-overhang columns inside the plane.
-   */
-  static final class Phases {
-    final boolean direct;
-    final int pitch;
-    final int rows;
-    final int phaseSize;
-    final int planeSize;
-    final int[] rowPhases;
-    final int[] colPhases;
-    /** Per tap (ky * kw + kx): offset of its window inside a channel's phase set. */
-    final int[] tapOffset;
-
-    Phases(Conv2dParams p) {
-      int sh = p.strideH();
-      int sw = p.strideW();
-      direct = p.kh() == 1 && p.kw() == 1 && sh == 1 && sw == 1 && p.padTop() == 0
-          && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
-      int hp = p.h() + p.padTop() + p.padBottom();
-      int wp = p.w() + p.padLeft() + p.padRight();
-      pitch = direct ? p.w() : (wp + sw - 1) / sw;
-      rows = direct ? p.h() : (hp + sh - 1) / sh;
-      phaseSize = direct ? p.h() * p.w() : (rows + 1) * pitch;
-      int[] rowSlot = new int[sh];
-      int[] colSlot = new int[sw];
-      rowPhases = distinctPhases(p.kh(), p.dilationH(), sh, rowSlot);
-      colPhases = distinctPhases(p.kw(), p.dilationW(), sw, colSlot);
-      planeSize = phaseSize * rowPhases.length * colPhases.length;
-      tapOffset = new int[p.kh() * p.kw()];
-      for (int ky = 0; ky < p.kh(); ky++) {
-        int dy = ky * p.dilationH();
-        for (int kx = 0; kx < p.kw(); kx++) {
-          int dx = kx * p.dilationW();
-          int slot = rowSlot[dy % sh] * colPhases.length + colSlot[dx % sw];
-          tapOffset[ky * p.kw() + kx] = slot * phaseSize + (dy / sh) * pitch + dx / sw;
-        }
-      }
-    }
-
-    private static int[] distinctPhases(int k, int dil, int stride, int[] slotOf) {
-      Arrays.fill(slotOf, -1);
-      int count = 0;
-      int[] list = new int[Math.min(k, stride)];
-      for (int t = 0; t < k; t++) {
-        int ph = (t * dil) % stride;
-        if (slotOf[ph] < 0) {
-          slotOf[ph] = count;
-          list[count++] = ph;
-        }
-      }
-      return Arrays.copyOf(list, count);
-    }
-
-    /** Writes the phase planes of input plane {@code x[xBase, xBase + h * w)} at dst[dBase]. */
-    void build(Conv2dParams p, float[] x, int xBase, float[] dst, int dBase) {
-      int h = p.h();
-      int wd = p.w();
-      int sh = p.strideH();
-      int sw = p.strideW();
-      int nb = colPhases.length;
-      boolean pairs = sw == 2 && nb == 2;
-      for (int ai = 0; ai < rowPhases.length; ai++) {
-        int a = rowPhases[ai];
-        int base = dBase + ai * nb * phaseSize;
-        for (int i = 0; i < rows; i++) {
-          int iy = a + i * sh - p.padTop();
-          int d = base + i * pitch;
-          if (iy < 0 || iy >= h) {
-            for (int bi = 0; bi < nb; bi++) {
-              Arrays.fill(dst, d + bi * phaseSize, d + bi * phaseSize + pitch, 0f);
-            }
-          } else if (pairs) {
-            gatherRowPair(x, xBase + iy * wd, -p.padLeft(), wd, dst, d, d + phaseSize, pitch);
-          } else {
-            for (int bi = 0; bi < nb; bi++) {
-              gatherRow(x, xBase + iy * wd, colPhases[bi] - p.padLeft(), sw, wd, dst,
-                  d + bi * phaseSize, pitch);
-            }
-          }
-        }
-        for (int bi = 0; bi < nb; bi++) {
-          int ph = base + bi * phaseSize;
-          Arrays.fill(dst, ph + rows * pitch, ph + phaseSize, 0f);
-        }
-      }
-    }
-  }
-
-  /**
-   * De-interleaves one input row into two stride-2 phase rows in a single pass:
-   * {@code dst[d0 + t] = X(ix0 + 2t)} and {@code dst[d1 + t] = X(ix0 + 2t + 1)} for
-   * {@code t < len}, where {@code X(i) = x[rowBase + i]} inside {@code [0, width)} and 0 outside.
-   */
-  static void gatherRowPair(float[] x, int rowBase, int ix0, int width, float[] dst, int d0,
-      int d1, int len) {
-    int lo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + 1) / 2);
-    int hi = Math.max(lo, Math.min(len, Math.floorDiv(width - 2 - ix0, 2) + 1));
-    for (int t = 0; t < lo; t++) {
-      pairEdge(x, rowBase, ix0 + 2 * t, width, dst, d0 + t, d1 + t);
-    }
-    int src = rowBase + ix0 + 2 * lo;
-    for (int t = lo; t < hi; t++, src += 2) {
-      dst[d0 + t] = x[src];
-      dst[d1 + t] = x[src + 1];
-    }
-    for (int t = hi; t < len; t++) {
-      pairEdge(x, rowBase, ix0 + 2 * t, width, dst, d0 + t, d1 + t);
-    }
-  }
-
-  private static void pairEdge(float[] x, int rowBase, int i0, int width, float[] dst, int e0,
-      int e1) {
-    dst[e0] = i0 >= 0 && i0 < width ? x[rowBase + i0] : 0f;
-    dst[e1] = i0 + 1 >= 0 && i0 + 1 < width ? x[rowBase + i0 + 1] : 0f;
   }
 
   // ---------------------------------------------------------------- im2col + GEMM
 
-  private static void im2colGemm(Conv2dParams p, Phases ph, float[] x, float[] w, float[] bias,
-      float[] y, ForkJoinPool pool) {
+  private static void im2colGemm(Conv2dParams p, PhasePlanes ph, float[] x, float[] w, float[] bias,
+      float[] y, ForkJoinPool pool, int phaseBufferLimit) {
+    final int c = p.c();
+    final int hw = p.h() * p.w();
+    final int imgStride = c * ph.planeSize;
+    // images per pass: bounds the phase-plane buffer for big batches
+    final int perPass = ph.direct ? p.n()
+        : Math.max(1, Math.min(p.n(), phaseBufferLimit / imgStride));
+    final int outImg = p.m() * p.outH() * p.outW();
+    Workspace ws = Workspace.acquire();
+    try {
+      final float[] xp = ph.direct ? null : ws.floats(0, perPass * imgStride);
+      for (int i0 = 0; i0 < p.n(); i0 += perPass) {
+        int count = Math.min(perPass, p.n() - i0);
+        int xOff = i0 * c * hw;
+        if (ph.direct) {
+          gemmPass(p, ph, x, xOff, count, w, bias, y, i0 * outImg, pool);
+        } else {
+          ParallelTasks.run(count * c * hw < (1 << 15) ? null : pool, count * c, unused -> null,
+              (plane, unused) -> ph.build(x, xOff + plane * hw, xp, plane * ph.planeSize, 0f));
+          gemmPass(p, ph, xp, 0, count, w, bias, y, i0 * outImg, pool);
+        }
+      }
+    } finally {
+      ws.release();
+    }
+  }
+
+  /**
+   * Convolves {@code images} images whose source planes start at {@code src[srcOff]} (stride
+   * {@code c * planeSize} per image) into y from {@code yOff}.
+   */
+  private static void gemmPass(Conv2dParams p, PhasePlanes ph, float[] src, int srcOff, int images,
+      float[] w, float[] bias, float[] y, int yOff, ForkJoinPool pool) {
     final int oh = p.outH();
     final int ow = p.outW();
-    final int c = p.c();
     final int m = p.m();
     final int kTotal = p.groupChannels() * p.kh() * p.kw();
     final int mg = p.groupOutputs();
     final int groups = p.group();
     final int pitch = ph.pitch;
-    // source planes: the input itself, or its phase-plane rewrite
-    final float[] src;
-    if (ph.direct) {
-      src = x;
-    } else {
-      float[] xp = new float[p.n() * c * ph.planeSize];
-      int hw = p.h() * p.w();
-      ParallelTasks.run(p.inputSize() < (1 << 15) ? null : pool, p.n() * c, () -> null,
-          (plane, unused) -> ph.build(p, x, plane * hw, xp, plane * ph.planeSize));
-      src = xp;
-    }
     // K row k = (ci, ky, kx) reads src at image base + group base + kOffset[k] + column
     final int taps = p.kh() * p.kw();
     final int[] kOffset = new int[kTotal];
     for (int k = 0; k < kTotal; k++) {
       kOffset[k] = (k / taps) * ph.planeSize + ph.tapOffset[k % taps];
     }
-    final boolean pitched = pitch == ow || (long) mg * (pitch - ow) < PITCH_WASTE_LIMIT;
+    final boolean pitched = pitch == ow || (long) mg * (pitch - ow) <= PITCH_WASTE_LIMIT;
     final int colsPerImg = oh * (pitched ? pitch : ow);
-    final int cols = p.n() * colsPerImg;
-    final int imgStride = c * ph.planeSize;
+    final int cols = images * colsPerImg;
+    final int imgStride = p.c() * ph.planeSize;
     final int groupStride = p.groupChannels() * ph.planeSize;
     int workers = ParallelTasks.workers(pool, Integer.MAX_VALUE);
     Gemm.Blocking blk = Gemm.Blocking.of(mg, cols, workers, Gemm.MC, Gemm.NC, groups);
     final int mBlocks = blk.mBlocks;
     final int perGroup = blk.mBlocks * blk.nBlocks;
     final int kc = Math.min(kTotal, Gemm.KC);
-    ParallelTasks.run(pool, groups * perGroup, () -> new Scratch(blk.mc, kc, blk.nc),
+    ParallelTasks.run(pool, groups * perGroup, ws -> new Scratch(ws, blk.mc, kc, blk.nc),
         (task, s) -> {
           int g = task / perGroup;
           int rem = task % perGroup;
@@ -238,7 +147,7 @@ public final class Conv2d {
             Arrays.fill(acc[r], 0, nt, bias == null ? 0f : bias[oc0 + r]);
           }
           int segs = segments(pitched, col0, nt, colsPerImg, pitch, ow, s);
-          int gBase = g * groupStride;
+          int gBase = srcOff + g * groupStride;
           for (int k0 = 0; k0 < kTotal; k0 += Gemm.KC) {
             int kLen = Math.min(Gemm.KC, kTotal - k0);
             for (int q = 0; q < kLen; q++) {
@@ -266,7 +175,7 @@ public final class Conv2d {
           }
           int plane = oh * ow;
           for (int t = 0; t < segs; t++) {
-            int dst = (s.segImg[t] * m + oc0) * plane + s.segY[t] * ow + s.segX[t];
+            int dst = yOff + (s.segImg[t] * m + oc0) * plane + s.segY[t] * ow + s.segX[t];
             int j = s.segJ[t];
             int len = s.segLen[t];
             for (int r = 0; r < rows; r++, dst += plane) {
@@ -313,39 +222,6 @@ public final class Conv2d {
     return count;
   }
 
-  /**
-   * {@code dst[dOff + t] = x[rowBase + ix0 + t * sw]} for {@code t < len}, zero where the
-   * column {@code ix0 + t * sw} falls outside {@code [0, width)}.
-   */
-  static void gatherRow(float[] x, int rowBase, int ix0, int sw, int width, float[] dst,
-      int dOff, int len) {
-    int lo;
-    int hi;
-    if (sw == 1) {
-      lo = Math.min(len, Math.max(0, -ix0));
-      hi = Math.max(lo, Math.min(len, width - ix0));
-    } else {
-      lo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
-      hi = ix0 >= width ? lo : Math.max(lo, Math.min(len, (width - ix0 + sw - 1) / sw));
-    }
-    if (lo > 0) {
-      Arrays.fill(dst, dOff, dOff + lo, 0f);
-    }
-    if (hi <= lo) {
-      // nothing of the row is inside
-    } else if (sw == 1) {
-      System.arraycopy(x, rowBase + ix0 + lo, dst, dOff + lo, hi - lo);
-    } else {
-      int src = rowBase + ix0 + lo * sw;
-      for (int t = dOff + lo, end = dOff + hi; t < end; t++, src += sw) {
-        dst[t] = x[src];
-      }
-    }
-    if (hi < len) {
-      Arrays.fill(dst, dOff + hi, dOff + len, 0f);
-    }
-  }
-
   /** Per-worker scratch of the GEMM path: B panel, accumulator strip, tile run table. */
   private static final class Scratch {
     final float[][] panel;
@@ -356,20 +232,20 @@ public final class Conv2d {
     final int[] segX;
     final int[] segLen;
 
-    Scratch(int mc, int kc, int nc) {
-      panel = new float[kc][nc];
-      acc = new float[mc][nc];
-      segJ = new int[nc];
-      segImg = new int[nc];
-      segY = new int[nc];
-      segX = new int[nc];
-      segLen = new int[nc];
+    Scratch(Workspace ws, int mc, int kc, int nc) {
+      panel = ws.rows(0, kc, nc);
+      acc = ws.rows(1, mc, nc);
+      segJ = ws.ints(0, nc);
+      segImg = ws.ints(1, nc);
+      segY = ws.ints(2, nc);
+      segX = ws.ints(3, nc);
+      segLen = ws.ints(4, nc);
     }
   }
 
   // ---------------------------------------------------------------- depthwise
 
-  private static void depthwise(Conv2dParams p, Phases ph, float[] x, float[] w, float[] bias,
+  private static void depthwise(Conv2dParams p, PhasePlanes ph, float[] x, float[] w, float[] bias,
       float[] y, ForkJoinPool pool) {
     final int oh = p.outH();
     final int ow = p.outW();
@@ -382,7 +258,7 @@ public final class Conv2d {
     final int taps = p.kh() * p.kw();
     final int hw = p.h() * p.w();
     final int groups = p.group();
-    ParallelTasks.run(pool, p.n() * groups, () -> new DepthwiseScratch(ph, chunkLen),
+    ParallelTasks.run(pool, p.n() * groups, ws -> new DepthwiseScratch(ws, ph, chunkLen),
         (task, s) -> {
           int img = task / groups;
           int g = task % groups;
@@ -393,7 +269,7 @@ public final class Conv2d {
             planes = x;
             pBase = (img * p.c() + g) * hw;
           } else {
-            ph.build(p, x, (img * p.c() + g) * hw, s.planes, 0);
+            ph.build(x, (img * p.c() + g) * hw, s.planes, 0, 0f);
             planes = s.planes;
             pBase = 0;
           }
@@ -434,11 +310,11 @@ public final class Conv2d {
     final float[] x0;
     final float[] x1;
 
-    DepthwiseScratch(Phases ph, int chunkLen) {
-      planes = ph.direct ? null : new float[ph.planeSize];
-      acc = new float[chunkLen];
-      x0 = new float[chunkLen];
-      x1 = new float[chunkLen];
+    DepthwiseScratch(Workspace ws, PhasePlanes ph, int chunkLen) {
+      planes = ph.direct ? null : ws.floats(0, ph.planeSize);
+      acc = ws.floats(1, chunkLen);
+      x0 = ws.floats(2, chunkLen);
+      x1 = ws.floats(3, chunkLen);
     }
   }
 }

@@ -4,12 +4,13 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * Runs {@code count} independent tasks on a fork-join pool. Each worker allocates its scratch
- * state once and then pulls task indices from a shared counter, so uneven tasks balance
- * themselves. A null pool, a pool of parallelism 1, or a single task run in the calling thread.
+ * Runs {@code count} independent tasks on a fork-join pool. Each worker sets up its scratch
+ * state once (from its thread's {@link Workspace}) and then pulls task indices from a shared
+ * counter, so uneven tasks balance themselves. A null pool, a pool of parallelism 1, or a single
+ * task run in the calling thread.
  */
 final class ParallelTasks {
   private ParallelTasks() {}
@@ -26,23 +27,38 @@ final class ParallelTasks {
     return Math.max(1, Math.min(par, count));
   }
 
-  static <S> void run(ForkJoinPool pool, int count, Supplier<S> scratch, Body<S> body) {
+  static <S> void run(ForkJoinPool pool, int count, Function<Workspace, S> scratch,
+      Body<S> body) {
     if (count <= 0) {
       return;
     }
+    Runnable worker;
     int workers = workers(pool, count);
     if (workers == 1) {
-      S s = scratch.get();
-      for (int t = 0; t < count; t++) {
-        body.run(t, s);
-      }
+      worker = () -> {
+        Workspace ws = Workspace.acquire();
+        try {
+          S s = scratch.apply(ws);
+          for (int t = 0; t < count; t++) {
+            body.run(t, s);
+          }
+        } finally {
+          ws.release();
+        }
+      };
+      worker.run();
       return;
     }
     AtomicInteger next = new AtomicInteger();
-    Runnable worker = () -> {
-      S s = scratch.get();
-      for (int t = next.getAndIncrement(); t < count; t = next.getAndIncrement()) {
-        body.run(t, s);
+    worker = () -> {
+      Workspace ws = Workspace.acquire();
+      try {
+        S s = scratch.apply(ws);
+        for (int t = next.getAndIncrement(); t < count; t = next.getAndIncrement()) {
+          body.run(t, s);
+        }
+      } finally {
+        ws.release();
       }
     };
     pool.invoke(new Team(worker, workers));
@@ -63,9 +79,29 @@ final class ParallelTasks {
       for (int i = 0; i < others.length; i++) {
         others[i] = ForkJoinTask.adapt(worker).fork();
       }
-      worker.run();
+      // always wait for every worker, so nothing still writes the output after a failure
+      Throwable failure = null;
+      try {
+        worker.run();
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
       for (ForkJoinTask<?> other : others) {
-        other.join();
+        try {
+          other.join();
+        } catch (RuntimeException | Error e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      if (failure instanceof Error err) {
+        throw err;
       }
     }
   }

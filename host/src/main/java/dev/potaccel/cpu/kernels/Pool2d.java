@@ -5,12 +5,17 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * FP32 2-D pooling on NCHW arrays: input {@code x} is {@code [n][c][h][w]}, output {@code y} is
  * {@code [n][c][outH][outW]} (see {@link Pool2dParams}), row-major. Max and average pooling
- * follow ONNX MaxPool / AveragePool (including dilations and ceil mode); planes are spread over
- * a fork-join pool. Global average pooling reduces each {@code [spatial]} plane to one value.
+ * follow ONNX MaxPool / AveragePool (including dilations and ceil mode). Each input plane is
+ * rewritten into padded phase planes (as in {@link Conv2d}) so every window tap becomes one
+ * contiguous shifted range, combined with vectorizable element-wise max / add loops; planes are
+ * spread over a fork-join pool. Global average pooling reduces each {@code [spatial]} plane to
+ * one value.
  */
 public final class Pool2d {
   /** Below this many window reads the pooling runs in the calling thread. */
   static final long PARALLEL_THRESHOLD = 1L << 16;
+  /** Output pixels per accumulation pass (two scratch rows of this stay in L1). */
+  static final int CHUNK = 2048;
 
   private Pool2d() {}
 
@@ -51,8 +56,8 @@ public final class Pool2d {
     if (planes * spatial > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("input size n*c*spatial exceeds a Java array");
     }
-    Gemm.requireRange("x", x, 0, planes * spatial);
-    Gemm.requireRange("y", y, 0, planes);
+    Bounds.requireRange("x", x, 0, planes * spatial);
+    Bounds.requireRange("y", y, 0, planes);
     for (int i = 0; i < planes; i++) {
       int base = i * spatial;
       double s0 = 0;
@@ -78,97 +83,120 @@ public final class Pool2d {
     if (p == null) {
       throw new IllegalArgumentException("p is null");
     }
-    Gemm.requireRange("x", x, 0, p.inputSize());
-    Gemm.requireRange("y", y, 0, p.outputSize());
-    Window rowsW = new Window(p.outH(), p.h(), p.kh(), p.strideH(), p.padTop(), p.padBottom(),
-        p.dilationH());
-    Window colsW = new Window(p.outW(), p.w(), p.kw(), p.strideW(), p.padLeft(), p.padRight(),
+    Bounds.requireRange("x", x, 0, p.inputSize());
+    Bounds.requireRange("y", y, 0, p.outputSize());
+    final int oh = p.outH();
+    final int ow = p.outW();
+    // ceil mode may add windows reaching past the end pad: widen the pad to cover them
+    int padBottom = Math.max(p.padBottom(),
+        (oh - 1) * p.strideH() + (p.kh() - 1) * p.dilationH() + 1 - p.h() - p.padTop());
+    int padRight = Math.max(p.padRight(),
+        (ow - 1) * p.strideW() + (p.kw() - 1) * p.dilationW() + 1 - p.w() - p.padLeft());
+    final PhasePlanes ph = new PhasePlanes(p.h(), p.w(), p.kh(), p.kw(), p.strideH(),
+        p.strideW(), p.padTop(), p.padLeft(), padBottom, padRight, p.dilationH(),
         p.dilationW());
-    int planes = p.n() * p.c();
-    long reads = (long) p.outputSize() * p.kh() * p.kw();
+    final int pitch = ph.pitch;
+    final int rowsPerChunk = Math.max(1, Math.min(oh, CHUNK / pitch));
+    final int chunkLen = rowsPerChunk * pitch;
+    final float[][] inverse = max ? null : inverseCounts(p, countIncludePad, rowsPerChunk, pitch);
+    final float pad = max ? Float.NEGATIVE_INFINITY : 0f;
+    final int taps = p.kh() * p.kw();
+    final int hw = p.h() * p.w();
+    final int plane = oh * ow;
+    long reads = (long) p.outputSize() * taps;
     ForkJoinPool pl = reads < PARALLEL_THRESHOLD ? null : pool;
-    ParallelTasks.run(pl, planes, () -> null, (plane, unused) -> {
-      if (max) {
-        maxPlane(p, x, y, plane, rowsW, colsW);
-      } else {
-        averagePlane(p, x, y, plane, rowsW, colsW, countIncludePad);
-      }
-    });
+    ParallelTasks.run(pl, p.n() * p.c(), ws -> new float[][] {
+        ph.direct ? null : ws.floats(0, ph.planeSize), ws.floats(1, chunkLen),
+        ws.floats(2, chunkLen)},
+        (index, s) -> {
+          float[] src = x;
+          int base = index * hw;
+          if (!ph.direct) {
+            ph.build(x, base, s[0], 0, pad);
+            src = s[0];
+            base = 0;
+          }
+          float[] acc = s[1];
+          float[] tap = s[2];
+          for (int oy0 = 0, chunk = 0; oy0 < oh; oy0 += rowsPerChunk, chunk++) {
+            int rows = Math.min(rowsPerChunk, oh - oy0);
+            int len = rows * pitch;
+            int from = base + oy0 * pitch;
+            System.arraycopy(src, from + ph.tapOffset[0], acc, 0, len);
+            for (int t = 1; t < taps; t++) {
+              System.arraycopy(src, from + ph.tapOffset[t], tap, 0, len);
+              if (max) {
+                maxInto(acc, tap, len);
+              } else {
+                addInto(acc, tap, len);
+              }
+            }
+            if (!max) {
+              scaleBy(acc, inverse[chunk], len);
+            }
+            int dst = index * plane + oy0 * ow;
+            if (pitch == ow) {
+              System.arraycopy(acc, 0, y, dst, rows * ow);
+            } else {
+              for (int r = 0; r < rows; r++) {
+                System.arraycopy(acc, r * pitch, y, dst + r * ow, ow);
+              }
+            }
+          }
+        });
   }
 
-  private static void maxPlane(Pool2dParams p, float[] x, float[] y, int plane, Window rowsW,
-      Window colsW) {
+  /** Per chunk of {@code rowsPerChunk} output rows at the given pitch: 1 / divisor. */
+  private static float[][] inverseCounts(Pool2dParams p, boolean countIncludePad,
+      int rowsPerChunk, int pitch) {
     int oh = p.outH();
     int ow = p.outW();
-    int wd = p.w();
-    int dh = p.dilationH();
-    int dw = p.dilationW();
-    int xBase = plane * p.h() * wd;
-    int yi = plane * oh * ow;
+    Window rowsW = new Window(oh, p.h(), p.kh(), p.strideH(), p.padTop(), p.padBottom(),
+        p.dilationH());
+    Window colsW = new Window(ow, p.w(), p.kw(), p.strideW(), p.padLeft(), p.padRight(),
+        p.dilationW());
+    int chunks = (oh + rowsPerChunk - 1) / rowsPerChunk;
+    float[][] inv = new float[chunks][rowsPerChunk * pitch];
     for (int oy = 0; oy < oh; oy++) {
-      int kyLo = rowsW.lo[oy];
-      int kyHi = rowsW.hi[oy];
-      int rowStart = xBase + rowsW.start[oy] * wd;
-      for (int ox = 0; ox < ow; ox++, yi++) {
-        int kxLo = colsW.lo[ox];
-        int kxHi = colsW.hi[ox];
-        int base = rowStart + colsW.start[ox];
-        float best = Float.NEGATIVE_INFINITY;
-        for (int ky = kyLo; ky < kyHi; ky++) {
-          int r = base + ky * dh * wd;
-          for (int kx = kxLo; kx < kxHi; kx++) {
-            best = Math.max(best, x[r + kx * dw]);
-          }
-        }
-        y[yi] = best;
+      float[] row = inv[oy / rowsPerChunk];
+      int off = (oy % rowsPerChunk) * pitch;
+      int rc = countIncludePad ? rowsW.padded[oy] : rowsW.hi[oy] - rowsW.lo[oy];
+      for (int ox = 0; ox < ow; ox++) {
+        int cc = countIncludePad ? colsW.padded[ox] : colsW.hi[ox] - colsW.lo[ox];
+        row[off + ox] = 1f / (rc * cc);
       }
+    }
+    return inv;
+  }
+
+  private static void maxInto(float[] acc, float[] v, int len) {
+    for (int j = 0; j < len; j++) {
+      acc[j] = Math.max(acc[j], v[j]);
     }
   }
 
-  private static void averagePlane(Pool2dParams p, float[] x, float[] y, int plane,
-      Window rowsW, Window colsW, boolean countIncludePad) {
-    int oh = p.outH();
-    int ow = p.outW();
-    int wd = p.w();
-    int dh = p.dilationH();
-    int dw = p.dilationW();
-    int xBase = plane * p.h() * wd;
-    int yi = plane * oh * ow;
-    for (int oy = 0; oy < oh; oy++) {
-      int kyLo = rowsW.lo[oy];
-      int kyHi = rowsW.hi[oy];
-      int rowStart = xBase + rowsW.start[oy] * wd;
-      int rowCount = countIncludePad ? rowsW.padded[oy] : kyHi - kyLo;
-      for (int ox = 0; ox < ow; ox++, yi++) {
-        int kxLo = colsW.lo[ox];
-        int kxHi = colsW.hi[ox];
-        int base = rowStart + colsW.start[ox];
-        float sum = 0f;
-        for (int ky = kyLo; ky < kyHi; ky++) {
-          int r = base + ky * dh * wd;
-          for (int kx = kxLo; kx < kxHi; kx++) {
-            sum += x[r + kx * dw];
-          }
-        }
-        int count = rowCount * (countIncludePad ? colsW.padded[ox] : kxHi - kxLo);
-        y[yi] = sum / count;
-      }
+  private static void addInto(float[] acc, float[] v, int len) {
+    for (int j = 0; j < len; j++) {
+      acc[j] = acc[j] + v[j];
+    }
+  }
+
+  private static void scaleBy(float[] acc, float[] s, int len) {
+    for (int j = 0; j < len; j++) {
+      acc[j] = acc[j] * s[j];
     }
   }
 
   /**
-   * Per output position along one axis: the window's first input coordinate ({@code start},
-   * may be negative), the kernel-index range [lo, hi) landing on real input, and how many kernel
-   * taps land inside the explicitly padded extent.
+   * Per output position along one axis: the kernel-index range [lo, hi) landing on real input
+   * and how many kernel taps land inside the explicitly padded extent.
    */
   private static final class Window {
-    final int[] start;
     final int[] lo;
     final int[] hi;
     final int[] padded;
 
     Window(int out, int in, int k, int stride, int padBegin, int padEnd, int dil) {
-      start = new int[out];
       lo = new int[out];
       hi = new int[out];
       padded = new int[out];
@@ -187,7 +215,6 @@ public final class Pool2d {
             inPad++;
           }
         }
-        start[o] = s;
         lo[o] = first;
         hi[o] = Math.max(first, last + 1);
         padded[o] = inPad;

@@ -162,6 +162,21 @@ class Conv2dTest {
   }
 
   @Test
+  void bigBatchesRunInPasses() {
+    Random rnd = new Random(4);
+    Conv2dParams p = params(3, 4, 9, 8, 6, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1, 1);
+    float[] x = Tolerance.randomArray(rnd, p.inputSize(), 1f);
+    float[] w = Tolerance.randomArray(rnd, p.weightSize(), 0.2f);
+    float[] bias = Tolerance.randomArray(rnd, p.m(), 1f);
+    double[] expected = reference(p, x, w, bias);
+    for (int limit : new int[] {1, 500, 1000}) {
+      float[] y = new float[p.outputSize()];
+      Conv2d.conv2d(p, x, w, bias, y, pool, limit);
+      Tolerance.assertClose("limit " + limit, expected, y, y.length);
+    }
+  }
+
+  @Test
   void invalidParamsNameTheField() {
     assertMessage("c", () -> params(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 4));
     assertMessage("m", () -> params(1, 4, 5, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2));
