@@ -12,7 +12,9 @@ public enum ErrorKind {
   /** An input tensor or file given to a command that does not fit the model. */
   INPUT(3),
   /** A file that is missing or unreadable. */
-  IO(3);
+  IO(3),
+  /** A compiled package that is corrupt, of an unknown version, or breaks the contract. */
+  PACKAGE_FORMAT(3);
 
   private final int exitCode;
 
