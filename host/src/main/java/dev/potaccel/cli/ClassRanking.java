@@ -63,6 +63,33 @@ final class ClassRanking {
     return top;
   }
 
+  /**
+   * How many classes rank above class {@code c} on raw scores (0 means it is the top-1 class):
+   * a higher score, or an equal one at a lower index, as {@link #topK} orders them and as a
+   * stable descending sort does.
+   */
+  static int rankOf(float[] scores, int c) {
+    int rank = 0;
+    for (int i = 0; i < scores.length; i++) {
+      if (i != c && (ranksAbove(scores[i], scores[c])
+          || (i < c && !ranksAbove(scores[c], scores[i])))) {
+        rank++;
+      }
+    }
+    return rank;
+  }
+
+  /** The top-1 class: the highest score, the lowest index among equals. */
+  static int best(float[] scores) {
+    int best = 0;
+    for (int i = 1; i < scores.length; i++) {
+      if (ranksAbove(scores[i], scores[best])) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   /** NaN (from a broken model) ranks below every number instead of hiding the real classes. */
   private static boolean ranksAbove(double a, double b) {
     return a > b || (Double.isNaN(b) && !Double.isNaN(a));

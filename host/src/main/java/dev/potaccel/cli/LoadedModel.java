@@ -28,7 +28,7 @@ record LoadedModel(String name, Graph graph, ModelMetadata metadata) {
     if (graph.inputs().size() != 1) {
       throw new InputFileException(name + ": has " + graph.inputs().size() + " inputs "
           + graph.inputs().stream().map(ValueInfo::name).toList()
-          + "; potaccel run feeds models with exactly one");
+          + "; potaccel feeds models with exactly one");
     }
     return graph.inputs().get(0);
   }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "potaccel",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {RunCommand.class},
+    subcommands = {RunCommand.class, EvalCommand.class},
     description = "CNN inference for power-of-two (shift-based) FPGA accelerators.",
     footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 bad model or input,"
         + " 4 device error."})
@@ -62,7 +62,7 @@ public final class Main implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing a command (run)");
+    throw new ParameterException(spec.commandLine(), "missing a command (run, eval)");
   }
 
   /** Prints an exception thrown by a command as one line and picks the exit code. */

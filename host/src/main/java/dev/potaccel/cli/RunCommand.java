@@ -1,7 +1,6 @@
 package dev.potaccel.cli;
 
 import dev.potaccel.cli.ClassRanking.ClassScore;
-import dev.potaccel.cpu.CpuEngine;
 import dev.potaccel.data.InputBatch;
 import dev.potaccel.data.InputFileException;
 import dev.potaccel.data.InputFiles;
@@ -11,20 +10,17 @@ import dev.potaccel.graph.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code potaccel run}: classifies a batch of images with a model and prints the top-k classes
@@ -45,10 +41,8 @@ final class RunCommand implements Callable<Integer> {
           + " when present. Default: the bundled " + BundledDemo.MODEL + ".")
   Path model;
 
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-      converter = DeviceConverter.class, completionCandidates = DeviceCandidates.class,
-      description = "Where to run: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-  DeviceSpec device;
+  @Mixin
+  DeviceOptions deviceOptions;
 
   @Option(names = "--input", paramLabel = "FILE|DIR",
       description = "Input batch: .npy (float32, or f8/u1/i4/i8 converted), .pb (ONNX"
@@ -65,10 +59,6 @@ final class RunCommand implements Callable<Integer> {
       description = "Classes to print per image. Default: ${DEFAULT-VALUE}.")
   int topK;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "CPU threads for the engine. Default: all available processors.")
-  Integer threads;
-
   @Spec
   CommandSpec spec;
 
@@ -77,11 +67,7 @@ final class RunCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new ParameterException(spec.commandLine(), "--top-k must be at least 1, got " + topK);
     }
-    int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    if (threadCount < 1) {
-      throw new ParameterException(spec.commandLine(),
-          "--threads must be at least 1, got " + threadCount);
-    }
+    int threadCount = deviceOptions.threadCount();
 
     LoadedModel m = model != null ? LoadedModel.read(model) : BundledDemo.model();
     InputBatch batch = input != null
@@ -91,15 +77,11 @@ final class RunCommand implements Callable<Integer> {
         batch.source());
 
     long start = System.nanoTime();
-    Tensor scores = switch (device.kind()) {
-      case CPU -> {
-        try (CpuEngine engine = new CpuEngine(m.graph(), threadCount)) {
-          Map<String, Tensor> out = engine.run(Map.of(m.input().name(), batch.tensor()));
-          yield out.get(m.output().name());
-        }
-      }
-    };
-    LOG.info("{} images on {} ({} threads) in {} ms", batch.size(), device, threadCount,
+    Tensor scores;
+    try (ModelSession session = ModelSession.open(m, deviceOptions.device, threadCount)) {
+      scores = session.run(batch.tensor());
+    }
+    LOG.info("{} images on {} ({} threads) in {} ms", batch.size(), deviceOptions.device, threadCount,
         (System.nanoTime() - start) / 1_000_000);
 
     if (output != null) {
@@ -160,26 +142,5 @@ final class RunCommand implements Callable<Integer> {
 
   private static String pad(String s, int width) {
     return s.length() >= width ? s : s + " ".repeat(width - s.length());
-  }
-
-  /** The device forms help lists, from {@link DeviceSpec.Kind} so they cannot drift. */
-  static final class DeviceCandidates implements Iterable<String> {
-    @Override
-    public Iterator<String> iterator() {
-      return Arrays.asList(DeviceSpec.validDevices().split(", ")).iterator();
-    }
-  }
-
-  /** Picocli's hook for {@link DeviceSpec#parse}: a bad device is a usage error (exit 2). */
-  static final class DeviceConverter implements ITypeConverter<DeviceSpec> {
-    @Override
-    public DeviceSpec convert(String value) {
-      try {
-        return DeviceSpec.parse(value);
-      } catch (IllegalArgumentException e) {
-        // picocli prints this message after "Invalid value for option '--device': "
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -30,14 +30,35 @@ public class InputFileException extends PotaccelException {
 
   /** A file that could not be read or written, with the I/O failure as the cause. */
   public static InputFileException io(Path file, IOException e) {
-    String what;
+    return io(file.toString(), e);
+  }
+
+  /**
+   * A missing or unreadable file with a hint on how to get it ("install it with ...").
+   *
+   * @param hint appended after "; "
+   */
+  public static InputFileException io(Path file, IOException e, String hint) {
+    return new InputFileException(ErrorKind.IO, file + ": " + problem(e) + "; " + hint, e);
+  }
+
+  /** A directory that is not there, with a hint on how to get it. */
+  public static InputFileException missingDirectory(Path dir, String hint) {
+    return new InputFileException(ErrorKind.IO, dir + ": no such directory; " + hint,
+        new NoSuchFileException(dir.toString()));
+  }
+
+  /** A file or stream (named by {@code source}) that could not be read or written. */
+  public static InputFileException io(String source, IOException e) {
+    return new InputFileException(ErrorKind.IO, source + ": " + problem(e), e);
+  }
+
+  private static String problem(IOException e) {
     if (e instanceof NoSuchFileException) {
-      what = "file not found";
+      return "file not found";
     } else if (e instanceof AccessDeniedException) {
-      what = "permission denied";
-    } else {
-      what = "cannot access: " + e.getMessage();
+      return "permission denied";
     }
-    return new InputFileException(ErrorKind.IO, file + ": " + what, e);
+    return "cannot access: " + e.getMessage();
   }
 }

@@ -1,0 +1,123 @@
+package dev.potaccel.bench;
+
+import dev.potaccel.graph.Tensor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Times backends on the same batches, interleaved so that a change in machine load (other jobs
+ * on shared cores, frequency changes) hits every backend alike and their ratio stays fair. The
+ * warm-up and the measurement are each cut into slices of about {@link #SLICE}; in every round
+ * each backend runs for one slice, in alternating order (A B, B A, ...). A backend runs one batch
+ * at a time from this thread and cycles through the batches; every call is timed.
+ */
+public final class Benchmark {
+  /** Length of one backend's turn. */
+  static final Duration SLICE = Duration.ofMillis(500);
+
+  private final List<Backend> backends;
+  private final List<Tensor> batches;
+  private final int[] cursor;
+  private double sink; // keeps results observably used
+
+  public Benchmark(List<Backend> backends, List<Tensor> batches) {
+    if (backends.isEmpty() || batches.isEmpty()) {
+      throw new IllegalArgumentException("need at least one backend and one batch");
+    }
+    this.backends = List.copyOf(backends);
+    this.batches = List.copyOf(batches);
+    this.cursor = new int[backends.size()];
+  }
+
+  /** Runs every backend for about {@code time} in total, untimed (JIT, caches, thread pools). */
+  public void warmUp(Duration time) {
+    interleave(time, null);
+  }
+
+  /** Runs every backend for about {@code time} in total and returns their figures, in order. */
+  public List<BackendResult> measure(Duration time) {
+    Latencies[] latencies = new Latencies[backends.size()];
+    for (int i = 0; i < latencies.length; i++) {
+      latencies[i] = new Latencies();
+    }
+    interleave(time, latencies);
+    List<BackendResult> results = new ArrayList<>();
+    int batchSize = batches.get(0).dim(0);
+    for (int i = 0; i < latencies.length; i++) {
+      results.add(latencies[i].result(backends.get(i).name(), batchSize));
+    }
+    return results;
+  }
+
+  private void interleave(Duration time, Latencies[] record) {
+    if (time.isZero() || time.isNegative()) {
+      return;
+    }
+    long rounds = Math.max(1, Math.round(time.toNanos() / (double) SLICE.toNanos()));
+    long slice = time.toNanos() / rounds;
+    for (long r = 0; r < rounds; r++) {
+      for (int k = 0; k < backends.size(); k++) {
+        int i = r % 2 == 0 ? k : backends.size() - 1 - k;
+        runSlice(i, slice, record == null ? null : record[i]);
+      }
+    }
+  }
+
+  /** At least one batch, then more until {@code nanos} have passed. */
+  private void runSlice(int i, long nanos, Latencies record) {
+    Backend backend = backends.get(i);
+    long end = System.nanoTime() + nanos;
+    long now;
+    do {
+      Tensor in = batches.get(cursor[i]);
+      cursor[i] = (cursor[i] + 1) % batches.size();
+      long t0 = System.nanoTime();
+      Tensor out = backend.run(in);
+      now = System.nanoTime();
+      sink += out.floats()[0];
+      if (record != null) {
+        record.add(now - t0);
+      }
+    } while (now < end);
+  }
+
+  @Override
+  public String toString() {
+    return "Benchmark" + backends.stream().map(Backend::name).toList() + " (" + sink + ")";
+  }
+
+  /** Every call's latency in nanoseconds. */
+  private static final class Latencies {
+    private long[] nanos = new long[1024];
+    private int count;
+
+    void add(long ns) {
+      if (count == nanos.length) {
+        nanos = Arrays.copyOf(nanos, 2 * count);
+      }
+      nanos[count++] = ns;
+    }
+
+    BackendResult result(String backend, int batchSize) {
+      long[] sorted = Arrays.copyOf(nanos, count);
+      Arrays.sort(sorted);
+      long total = 0;
+      for (long ns : sorted) {
+        total += ns;
+      }
+      return new BackendResult(backend, batchSize, count, total / 1e9,
+          percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+    }
+
+    /** Nearest rank: the smallest value with at least fraction p of the values at or below it. */
+    private static double percentile(long[] sorted, double p) {
+      if (sorted.length == 0) {
+        return Double.NaN;
+      }
+      int rank = (int) Math.ceil(p * sorted.length);
+      return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+    }
+  }
+}

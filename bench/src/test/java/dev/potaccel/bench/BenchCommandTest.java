@@ -1,0 +1,75 @@
+package dev.potaccel.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The bench command end to end on the committed LeNet-5, briefly; and its usage errors. */
+class BenchCommandTest {
+  /** Surefire runs with bench/ as the working directory. */
+  static final Path LENET5 = Path.of("../models/lenet5.onnx");
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(BenchCommand command, String... args) {
+    CommandLine cl = Main.commandLine(command);
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    return cl.execute(args);
+  }
+
+  @Test
+  void printsOneRowPerBackendWithPositiveThroughput() {
+    BenchCommand command = new BenchCommand();
+    int code = run(command, "--model", LENET5.toString(), "--devices", "cpu,onnxruntime",
+        "--batch", "16", "--threads", "2", "--warmup-s", "0.3", "--seconds", "0.7");
+
+    assertEquals(0, code, "exit code; stderr: " + err);
+    List<BackendResult> results = command.results;
+    assertEquals(List.of("cpu", "onnxruntime"), results.stream().map(BackendResult::backend)
+        .toList());
+    for (BackendResult r : results) {
+      assertTrue(r.batches() > 0 && r.imagesPerSecond() > 0, r.toString());
+      assertTrue(r.p50Millis() > 0 && r.p99Millis() >= r.p50Millis(), r.toString());
+    }
+    String table = out.toString();
+    assertTrue(table.contains("| backend "), table);
+    assertTrue(table.matches("(?s).*\\| cpu +\\| +[0-9.]+ \\|.*"), table);
+    assertTrue(table.matches("(?s).*\\| onnxruntime \\| +[0-9.]+ \\|.*\\| +1\\.00x \\|.*"), table);
+    assertTrue(table.contains("fmnist-test-first256.npy: 256 samples in 16 batches of 16"),
+        table);
+    assertTrue(table.contains("check:   cpu vs onnxruntime"), table);
+    assertTrue(table.contains("same top-1 on 16/16"), table);
+  }
+
+  @Test
+  void unknownDeviceIsAUsageErrorListingTheChoices() {
+    int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "cpu,gpu");
+
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("unknown device 'gpu'; choose from cpu, onnxruntime"),
+        err.toString());
+  }
+
+  @Test
+  void missingModelIsAUsageError() {
+    assertEquals(2, run(new BenchCommand(), "--batch", "4"));
+    assertTrue(err.toString().contains("missing --model"), err.toString());
+  }
+
+  @Test
+  void missingModelFileIsABadInput() {
+    int code = run(new BenchCommand(), "--model", "no-such-model.onnx");
+
+    assertEquals(3, code, err.toString());
+    assertTrue(err.toString().startsWith("error: "), err.toString());
+    assertTrue(err.toString().contains("no-such-model.onnx"), err.toString());
+  }
+}
