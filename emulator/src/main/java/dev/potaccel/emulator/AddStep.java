@@ -1,0 +1,100 @@
+package dev.potaccel.emulator;
+
+import dev.potaccel.protocol.pkg.Activation;
+import dev.potaccel.protocol.pkg.AddCommand;
+import java.util.Arrays;
+
+/**
+ * ADD (docs/accelerator.md §3.3): {@code t = (a << (F - F_a)) + (b << (F - F_b))} with {@code F =
+ * max(F_a, F_b)}, then {@code act(rshift(t, F - F_y))} with §1.3's activation and saturation.
+ * The contract makes {@code t} exact in int32; packages whose codes could make it overflow are
+ * refused when the emulator is built.
+ */
+final class AddStep implements Step {
+  private static final int CHUNK = 1 << 16;
+
+  private final int inputA;
+  private final int inputB;
+  private final int output;
+  private final int shiftA;
+  private final int shiftB;
+  private final boolean signedA;
+  private final boolean signedB;
+  private final Requantization requant;
+
+  private AddStep(int inputA, int inputB, int output, int shiftA, int shiftB, boolean signedA,
+      boolean signedB, Requantization requant) {
+    this.inputA = inputA;
+    this.inputB = inputB;
+    this.output = output;
+    this.shiftA = shiftA;
+    this.shiftB = shiftB;
+    this.signedA = signedA;
+    this.signedB = signedB;
+    this.requant = requant;
+  }
+
+  static AddStep decode(AddCommand cmd, Decoding d) {
+    BufferInfo a = d.codes(cmd.getInputA(), "input_a");
+    BufferInfo b = d.codes(cmd.getInputB(), "input_b");
+    BufferInfo out = d.codes(cmd.getOutput(), "output");
+    if (!Arrays.equals(a.shape(), b.shape()) || !Arrays.equals(a.shape(), out.shape())) {
+      throw d.fail("shapes must be equal (no broadcasting on the accelerator): input_a "
+          + a.describe() + ", input_b " + b.describe() + ", output " + out.describe());
+    }
+    int f = Math.max(a.frac(), b.frac());
+    long shiftA = (long) f - a.frac();
+    long shiftB = (long) f - b.frac();
+    long bound = shiftA > 31 || shiftB > 31 ? Long.MAX_VALUE
+        : (a.maxMagnitude() << shiftA) + (b.maxMagnitude() << shiftB);
+    if (bound > Integer.MAX_VALUE) {
+      throw d.fail("aligning input_a " + a.describe() + " and input_b " + b.describe()
+          + " to F = " + f + " can give sums beyond int32 (shifts " + shiftA + " and " + shiftB
+          + "); docs/accelerator.md §3.3 needs t exact in int32");
+    }
+    int[] shifts = ConvStep.shifts(cmd.getRequantize().getShiftList(), 1, "requantize.shift", d);
+    if (shifts[0] != (long) f - out.frac()) {
+      throw d.fail("requantize.shift " + shifts[0] + " but F - F_y = " + f + " - " + out.frac()
+          + " = " + ((long) f - out.frac()) + " (docs/accelerator.md §3.3)");
+    }
+    Activation act = cmd.getRequantize().getActivation();
+    ConvStep.checkActivation(act, cmd.getRequantize().getLeakyShift(), out, d);
+    Requantization rq = Requantization.of(shifts, act, cmd.getRequantize().getLeakyShift(),
+        out.lo(), out.hi(), out.frac());
+    return new AddStep(cmd.getInputA(), cmd.getInputB(), cmd.getOutput(), (int) shiftA,
+        (int) shiftB, a.signed(), b.signed(), rq);
+  }
+
+  @Override
+  public int[] reads() {
+    return new int[] {inputA, inputB};
+  }
+
+  @Override
+  public int[] writes() {
+    return new int[] {output};
+  }
+
+  @Override
+  public void execute(RunState run) {
+    byte[] a = run.codes(inputA);
+    byte[] b = run.codes(inputB);
+    int n = a.length;
+    byte[] y = new byte[n];
+    int tasks = ConvStep.ceilDiv(n, CHUNK);
+    run.workers.parallelFor(tasks, t -> {
+      int from = t * CHUNK;
+      int to = Math.min(n, from + CHUNK);
+      int[] sums = new int[to - from];
+      int maskA = signedA ? -1 : 0xFF;
+      int maskB = signedB ? -1 : 0xFF;
+      int sa = shiftA;
+      int sb = shiftB;
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = ((a[from + i] & maskA) << sa) + ((b[from + i] & maskB) << sb);
+      }
+      requant.row(sums, 0, sums.length, y, from, 0);
+    });
+    run.put(output, y);
+  }
+}

@@ -1,0 +1,473 @@
+package dev.potaccel.emulator;
+
+import dev.potaccel.protocol.pkg.Activation;
+import dev.potaccel.protocol.pkg.Codebook;
+import dev.potaccel.protocol.pkg.ConvCommand;
+import dev.potaccel.protocol.pkg.PackageFormatException;
+import dev.potaccel.protocol.pkg.WeightPacker;
+import dev.potaccel.protocol.pkg.WeightTiling;
+import java.util.Arrays;
+
+/**
+ * CONV (docs/accelerator.md §3.1, fully connected layers included) with §1.3 requantization.
+ *
+ * <p>Weights are decoded once into int levels laid out {@code [M][K]} with {@code K = (c, ky,
+ * kx)} of the group. A run treats the layer as a GEMM per group, {@code out[m][j] = bias[m] +
+ * sum_k W[m][k] * col[k][j]}, whose columns {@code j} run over every output pixel of every image
+ * of the batch. The input codes are first widened to ints in zero-padded planes; then tasks take a
+ * block of at most {@link #COLUMNS} columns (and, when there are too few columns to keep the
+ * threads busy, a slice of the output channels); each fills an im2col panel of {@link
+ * #PANEL_ROWS} K rows at a time with one array copy per output row, accumulates in int rows
+ * initialized to the bias, and requantizes the rows into the output codes.
+ */
+final class ConvStep implements Step {
+  /** Columns (output pixels across the batch) per task. */
+  static final int COLUMNS = 256;
+  /** K rows per panel: 256 x 256 ints = 256 KiB, about half an L2. */
+  static final int PANEL_ROWS = 256;
+  /** The fewest columns per task before output channels are split instead. */
+  private static final int MIN_COLUMNS = 64;
+
+  private final String name;
+  private final int input;
+  private final int output;
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int m;
+  private final int oh;
+  private final int ow;
+  private final int kh;
+  private final int kw;
+  private final int sh;
+  private final int sw;
+  private final int dh;
+  private final int dw;
+  private final int pt;
+  private final int pl;
+  /** Padded plane height and width: {@code h + pad_top + pad_bottom}, likewise. */
+  private final int hp;
+  private final int wp;
+  private final int cg;
+  private final int mg;
+  private final int kg;
+  private final boolean pointwise;
+  private final boolean inputSigned;
+  private final int[] weights;
+  private final int[] bias;
+  private final Requantization requant;
+
+  private ConvStep(String name, int input, int output, int[] chw, int m, int[] ohw, int[] kernel,
+      int[] pads, int groups, boolean inputSigned, int[] weights, int[] bias,
+      Requantization requant) {
+    this.name = name;
+    this.input = input;
+    this.output = output;
+    this.c = chw[0];
+    this.h = chw[1];
+    this.w = chw[2];
+    this.m = m;
+    this.oh = ohw[0];
+    this.ow = ohw[1];
+    this.kh = kernel[0];
+    this.kw = kernel[1];
+    this.sh = kernel[2];
+    this.sw = kernel[3];
+    this.dh = kernel[4];
+    this.dw = kernel[5];
+    this.pt = pads[0];
+    this.pl = pads[1];
+    this.hp = h + pads[0] + pads[2];
+    this.wp = w + pads[1] + pads[3];
+    this.cg = c / groups;
+    this.mg = m / groups;
+    this.kg = cg * kh * kw;
+    this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && hp == h && wp == w;
+    this.inputSigned = inputSigned;
+    this.weights = weights;
+    this.bias = bias;
+    this.requant = requant;
+  }
+
+  /** Decodes and checks one CONV command; {@code name} is the command's name for messages. */
+  static ConvStep decode(String name, ConvCommand cmd, Decoding d) {
+    BufferInfo in = d.codes(cmd.getInput(), "input");
+    BufferInfo out = d.codes(cmd.getOutput(), "output");
+    int[] chw = in.chw();
+    int[] mhw = out.chw();
+    if (chw == null) {
+      throw d.fail("input " + in.describe() + " must have shape [C, H, W] or [K]");
+    }
+    if (mhw == null) {
+      throw d.fail("output " + out.describe() + " must have shape [M, OH, OW] or [M]");
+    }
+    int m = positive(cmd.getOutChannels(), "out_channels", d);
+    int[] kernel = {
+      positive(cmd.getKernelH(), "kernel_h", d), positive(cmd.getKernelW(), "kernel_w", d),
+      positive(cmd.getStrideH(), "stride_h", d), positive(cmd.getStrideW(), "stride_w", d),
+      positive(cmd.getDilationH(), "dilation_h", d), positive(cmd.getDilationW(), "dilation_w", d)
+    };
+    int[] pads = {
+      pad(cmd.getPadTop(), "pad_top", d), pad(cmd.getPadLeft(), "pad_left", d),
+      pad(cmd.getPadBottom(), "pad_bottom", d), pad(cmd.getPadRight(), "pad_right", d)
+    };
+    int groups = positive(cmd.getGroups(), "groups", d);
+    if (m != mhw[0]) {
+      throw d.fail("out_channels " + m + " but output " + out.describe() + " has " + mhw[0]
+          + " channels");
+    }
+    if (chw[0] % groups != 0 || m % groups != 0) {
+      throw d.fail("groups " + groups + " must divide the input channels (" + chw[0]
+          + ") and the output channels (" + m + ")");
+    }
+    long effH = (long) kernel[4] * (kernel[0] - 1) + 1;
+    long effW = (long) kernel[5] * (kernel[1] - 1) + 1;
+    long spanH = (long) chw[1] + pads[0] + pads[2] - effH;
+    long spanW = (long) chw[2] + pads[1] + pads[3] - effW;
+    if (spanH < 0 || spanW < 0) {
+      throw d.fail("kernel " + kernel[0] + "x" + kernel[1] + " (dilation " + kernel[4] + "x"
+          + kernel[5] + ") does not fit the padded input " + in.describe());
+    }
+    long oh = spanH / kernel[2] + 1;
+    long ow = spanW / kernel[3] + 1;
+    if (oh != mhw[1] || ow != mhw[2]) {
+      throw d.fail("input " + in.describe() + " with kernel " + kernel[0] + "x" + kernel[1]
+          + ", strides " + kernel[2] + "x" + kernel[3] + ", dilations " + kernel[4] + "x"
+          + kernel[5] + ", pads (top, left, bottom, right) " + Arrays.toString(pads) + " gives "
+          + oh + "x" + ow + " outputs, but output " + out.describe() + " is " + mhw[1] + "x"
+          + mhw[2]);
+    }
+    if ((long) chw[0] * (chw[1] + pads[0] + pads[2]) * (chw[2] + pads[1] + pads[3])
+        > Integer.MAX_VALUE) {
+      throw d.fail("the padded input planes of " + in.describe() + " are too large for the "
+          + "emulator");
+    }
+    int cg = chw[0] / groups;
+    long kgLong = (long) cg * kernel[0] * kernel[1];
+    if (kgLong * m > Integer.MAX_VALUE) {
+      throw d.fail("weights [" + m + ", " + cg + ", " + kernel[0] + ", " + kernel[1]
+          + "] are too large for the emulator");
+    }
+    int kg = (int) kgLong;
+
+    // codebook and weights
+    if (cmd.getCodebook() >= d.pkg.getCodebooksCount() || cmd.getCodebook() < 0) {
+      throw d.fail("codebook " + Integer.toUnsignedString(cmd.getCodebook())
+          + " does not exist (package has " + d.pkg.getCodebooksCount() + " codebooks)");
+    }
+    Codebook book = d.pkg.getCodebooks(cmd.getCodebook());
+    String bookName = "codebook " + cmd.getCodebook();
+    int bits = book.getBits();
+    if (bits < 2 || bits > 8) {
+      throw d.fail(bookName + ": code width " + Integer.toUnsignedString(bits)
+          + " is not between 2 and 8");
+    }
+    if (book.getEntriesCount() != 1 << bits) {
+      throw d.fail(bookName + ": " + book.getEntriesCount() + " entries, a " + bits
+          + "-bit codebook needs " + (1 << bits));
+    }
+    int[] table = new int[1 << bits];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = book.getEntries(i).getValue();
+    }
+    if (table[0] != 0) {
+      throw d.fail(bookName + ": code 0 decodes to " + table[0] + "; it must decode to 0");
+    }
+    WeightTiling tiling = d.tiling();
+    // PackageValidator has checked both regions: inside their blobs, exactly the packed sizes
+    int wOff = d.toInt(cmd.getWeights().getOffset(), "weights.offset");
+    int bOff = d.toInt(cmd.getBias().getOffset(), "bias.offset");
+    int[] codes;
+    try {
+      codes = WeightPacker.unpack(d.weights, wOff, m, cg, kernel[0], kernel[1], bits, tiling);
+    } catch (RuntimeException e) {
+      throw new PackageFormatException(d.source + ": " + name + ": cannot unpack the weights at "
+          + "byte " + wOff + ": " + e.getMessage(), e);
+    }
+    int[] levels = new int[codes.length];
+    for (int i = 0; i < codes.length; i++) {
+      levels[i] = table[codes[i]];
+    }
+
+    int[] bias;
+    try {
+      bias = WeightPacker.unpackBias(d.biases, bOff, m, tiling);
+    } catch (RuntimeException e) {
+      throw new PackageFormatException(d.source + ": " + name + ": cannot unpack the bias at "
+          + "byte " + bOff + ": " + e.getMessage(), e);
+    }
+
+    // requantization
+    int[] shifts = shifts(cmd.getRequantize().getShiftList(), m, "requantize.shift", d);
+    Activation act = cmd.getRequantize().getActivation();
+    checkActivation(act, cmd.getRequantize().getLeakyShift(), out, d);
+    Requantization rq = Requantization.of(shifts, act, cmd.getRequantize().getLeakyShift(),
+        out.lo(), out.hi(), out.frac());
+
+    // docs/accelerator.md §1.4: the int32 accumulator never overflows
+    long xmax = in.maxMagnitude();
+    for (int i = 0; i < m; i++) {
+      long sum = 0;
+      for (int k = 0; k < kg; k++) {
+        sum += Math.abs((long) levels[i * kg + k]);
+      }
+      long bound = xmax * sum + Math.abs((long) bias[i]);
+      if (bound > Integer.MAX_VALUE) {
+        throw d.fail("channel " + i + ": accumulator bound " + bound + " (xmax " + xmax
+            + " x sum|v| " + sum + " + |bias| " + Math.abs((long) bias[i]) + ") exceeds 2^31 - 1 "
+            + "(docs/accelerator.md §1.4)");
+      }
+    }
+    return new ConvStep(name, cmd.getInput(), cmd.getOutput(), chw, m,
+        new int[] {(int) oh, (int) ow}, kernel, pads, groups, in.signed(), levels, bias, rq);
+  }
+
+  static int positive(int value, String field, Decoding d) {
+    if (value <= 0) {
+      throw d.fail(field + " is " + Integer.toUnsignedString(value) + "; it must be between 1 and "
+          + Integer.MAX_VALUE);
+    }
+    return value;
+  }
+
+  static int pad(int value, String field, Decoding d) {
+    if (value < 0 || value > 1 << 20) {
+      throw d.fail(field + " is " + Integer.toUnsignedString(value) + "; at most " + (1 << 20));
+    }
+    return value;
+  }
+
+  /** A per-channel list of {@code m} values, or one value broadcast to {@code m}. */
+  static int[] shifts(java.util.List<Integer> values, int m, String field, Decoding d) {
+    int[] s = new int[m];
+    if (values.size() == 1) {
+      Arrays.fill(s, values.get(0));
+    } else if (values.size() == m) {
+      for (int i = 0; i < m; i++) {
+        s[i] = values.get(i);
+      }
+    } else {
+      throw d.fail(field + " has " + values.size() + " values; it needs 1 or " + m
+          + " (one per output channel)");
+    }
+    return s;
+  }
+
+  /** Activation parameters the contract requires (§1.3). */
+  static void checkActivation(Activation act, int leakyShift, BufferInfo out, Decoding d) {
+    switch (act) {
+      case ACTIVATION_NONE, RELU -> { }
+      case RELU6 -> {
+        if (out.frac() < 0) {
+          throw d.fail("ReLU6 needs F_y >= 0 so that 6 is representable, output "
+              + out.describe() + " has F_y " + out.frac() + " (docs/accelerator.md §1.3)");
+        }
+      }
+      case LEAKY_RELU -> {
+        if (leakyShift < 1) {
+          throw d.fail("LeakyReLU slope 2^-" + Integer.toUnsignedString(leakyShift)
+              + ": leaky_shift must be between 1 and " + Integer.MAX_VALUE);
+        }
+      }
+      default -> throw d.fail("unknown activation " + act);
+    }
+  }
+
+  /** Ints per image of the zero-padded input planes a run builds. */
+  long paddedPerImage() {
+    return (long) c * hp * wp;
+  }
+
+  String name() {
+    return name;
+  }
+
+  int outChannels() {
+    return m;
+  }
+
+  @Override
+  public int[] reads() {
+    return new int[] {input};
+  }
+
+  @Override
+  public int[] writes() {
+    return new int[] {output};
+  }
+
+  @Override
+  public void execute(RunState run) {
+    byte[] x = run.codes(input);
+    int batch = run.batch;
+    int ohw = oh * ow;
+    byte[] y = new byte[batch * m * ohw];
+    int[] xp = run.workers.acquireInts(batch * c * hp * wp);
+    try {
+      pad(x, xp, batch, run.workers);
+      int columns = batch * ohw;
+      int threads = run.workers.threads();
+      int nc = COLUMNS;
+      int blocks = ceilDiv(columns, nc);
+      if (threads > 1 && blocks < 2 * threads) {
+        nc = Math.max(MIN_COLUMNS, roundUp(ceilDiv(columns, 2 * threads), 8));
+        nc = Math.min(nc, COLUMNS);
+        blocks = ceilDiv(columns, nc);
+      }
+      int chunk = m;
+      if (threads > 1 && blocks < 2 * threads) {
+        int splits = Math.min(ceilDiv(2 * threads, blocks), ceilDiv(m, 3));
+        chunk = roundUp(ceilDiv(m, splits), Math.min(3, m));
+      }
+      int chunks = ceilDiv(m, chunk);
+      int colsPerTask = nc;
+      int rowsPerTask = chunk;
+      run.workers.parallelFor(blocks * chunks, task -> {
+        Workers.Scratch s = run.workers.acquire();
+        try {
+          int j0 = (task / chunks) * colsPerTask;
+          int mA = (task % chunks) * rowsPerTask;
+          block(xp, y, j0, Math.min(colsPerTask, columns - j0), mA,
+              Math.min(m, mA + rowsPerTask), s);
+        } finally {
+          run.workers.release(s);
+        }
+      });
+    } finally {
+      run.workers.releaseInts(xp);
+    }
+    run.put(output, y);
+  }
+
+  /**
+   * {@code xp} = the input codes as ints in zero-padded planes {@code [n][c][hp][wp]}, so panel
+   * rows are plain copies without bounds checks.
+   */
+  private void pad(byte[] x, int[] xp, int batch, Workers workers) {
+    int planes = batch * c;
+    int perTask = Math.max(1, (1 << 15) / (hp * wp));
+    workers.parallelFor(ceilDiv(planes, perTask), t -> {
+      int end = Math.min(planes, (t + 1) * perTask);
+      for (int plane = t * perTask; plane < end; plane++) {
+        int src = plane * h * w;
+        int dst = plane * hp * wp;
+        if (hp == h && wp == w) {
+          toInts(x, src, xp, dst, h * w);
+          continue;
+        }
+        Arrays.fill(xp, dst, dst + pt * wp, 0);
+        for (int iy = 0; iy < h; iy++) {
+          int row = dst + (pt + iy) * wp;
+          Arrays.fill(xp, row, row + pl, 0);
+          toInts(x, src + iy * w, xp, row + pl, w);
+          Arrays.fill(xp, row + pl + w, row + wp, 0);
+        }
+        Arrays.fill(xp, dst + (pt + h) * wp, dst + hp * wp, 0);
+      }
+    });
+  }
+
+  /** Codes to ints, sign- or zero-extended. */
+  private void toInts(byte[] x, int src, int[] out, int dst, int len) {
+    if (inputSigned) {
+      for (int t = 0; t < len; t++) {
+        out[dst + t] = x[src + t];
+      }
+    } else {
+      for (int t = 0; t < len; t++) {
+        out[dst + t] = x[src + t] & 0xFF;
+      }
+    }
+  }
+
+  /** Output channels {@code [mA, mB)} of columns {@code [j0, j0 + n)}. */
+  private void block(int[] xp, byte[] y, int j0, int n, int mA, int mB, Workers.Scratch s) {
+    int[][] acc = s.acc;
+    int[][] panel = s.panel;
+    for (int r = mA; r < mB; r++) {
+      Arrays.fill(acc[r - mA], 0, n, bias[r]);
+    }
+    for (int g = mA / mg; g <= (mB - 1) / mg; g++) {
+      int r0 = Math.max(mA, g * mg);
+      int r1 = Math.min(mB, (g + 1) * mg);
+      for (int k0 = 0; k0 < kg; k0 += PANEL_ROWS) {
+        int kLen = Math.min(PANEL_ROWS, kg - k0);
+        fillPanel(panel, xp, g, k0, kLen, j0, n);
+        MacKernel.multiplyAccumulate(r1 - r0, n, kLen, weights, r0 * kg + k0, kg, panel, acc,
+            r0 - mA);
+      }
+    }
+    int ohw = oh * ow;
+    for (int r = mA; r < mB; r++) {
+      int[] row = acc[r - mA];
+      int j = j0;
+      int end = j0 + n;
+      while (j < end) {
+        int img = j / ohw;
+        int p = j - img * ohw;
+        int len = Math.min(ohw - p, end - j);
+        requant.row(row, j - j0, len, y, (img * m + r) * ohw + p, r);
+        j += len;
+      }
+    }
+  }
+
+  /**
+   * Panel rows {@code q < kLen}: K index {@code k0 + q} of group {@code g} at columns {@code
+   * j0 .. j0 + n}, copied from the padded planes one output row at a time.
+   */
+  private void fillPanel(int[][] panel, int[] xp, int g, int k0, int kLen, int j0, int n) {
+    int khw = kh * kw;
+    int ohw = oh * ow;
+    int plane = hp * wp;
+    for (int q = 0; q < kLen; q++) {
+      int k = k0 + q;
+      int ci = k / khw;
+      int rem = k - ci * khw;
+      int ky = rem / kw;
+      int kx = rem - ky * kw;
+      int[] row = panel[q];
+      int d = 0;
+      int j = j0;
+      while (d < n) {
+        int img = j / ohw;
+        int p = j - img * ohw;
+        int len = Math.min(ohw - p, n - d);
+        int base = (img * c + g * cg + ci) * plane + ky * dh * wp + kx * dw;
+        if (pointwise) {
+          System.arraycopy(xp, base + p, row, d, len);
+        } else {
+          int oy = p / ow;
+          int ox = p - oy * ow;
+          int src = base + oy * sh * wp + ox * sw;
+          int dd = d;
+          int left = len;
+          while (left > 0) {
+            int cnt = Math.min(ow - ox, left);
+            if (sw == 1) {
+              System.arraycopy(xp, src, row, dd, cnt);
+            } else {
+              for (int t = 0; t < cnt; t++) {
+                row[dd + t] = xp[src + t * sw];
+              }
+            }
+            dd += cnt;
+            left -= cnt;
+            src += sh * wp - ox * sw; // the start of the next output row
+            ox = 0;
+          }
+        }
+        d += len;
+        j += len;
+      }
+    }
+  }
+
+  static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  static int roundUp(int a, int multiple) {
+    return ceilDiv(a, multiple) * multiple;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.potaccel.emulator;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * The emulator's threads and convolution scratch: a {@link ForkJoinPool} of {@code threads}
+ * workers (none for one thread: work runs in the caller) and a free list of {@link Scratch}
+ * buffers, each used by one task at a time and reused across tasks, layers and runs.
+ */
+final class Workers {
+  private final int threads;
+  private final ForkJoinPool pool;
+  private final int panelRows;
+  private final int accRows;
+  private final int columns;
+  private final ConcurrentLinkedQueue<Scratch> free = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<int[]> freeInts = new ConcurrentLinkedQueue<>();
+
+  /** Scratch for one convolution task: a panel of activation rows and int accumulator rows. */
+  static final class Scratch {
+    final int[][] panel;
+    final int[][] acc;
+
+    Scratch(int panelRows, int accRows, int columns) {
+      panel = new int[panelRows][columns];
+      acc = new int[accRows][columns];
+    }
+  }
+
+  Workers(int threads, String name, int panelRows, int accRows, int columns) {
+    this.threads = threads;
+    this.panelRows = panelRows;
+    this.accRows = accRows;
+    this.columns = columns;
+    if (threads > 1) {
+      AtomicInteger id = new AtomicInteger();
+      pool = new ForkJoinPool(threads, p -> {
+        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+        t.setName("potaccel-emulator-" + name + "-" + id.incrementAndGet());
+        return t;
+      }, null, false);
+    } else {
+      pool = null;
+    }
+  }
+
+  int threads() {
+    return threads;
+  }
+
+  /**
+   * Runs {@code body.accept(i)} for every {@code i < tasks}, spread over the pool's workers (each
+   * takes the next index when done: dynamic load balance), and returns when all are done. The
+   * first exception thrown by a task is rethrown.
+   */
+  void parallelFor(int tasks, IntConsumer body) {
+    if (tasks <= 0) {
+      return;
+    }
+    if (pool == null || tasks == 1) {
+      for (int i = 0; i < tasks; i++) {
+        body.accept(i);
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    int workers = Math.min(threads, tasks);
+    ForkJoinTask<?>[] running = new ForkJoinTask<?>[workers];
+    for (int w = 0; w < workers; w++) {
+      running[w] = pool.submit(() -> {
+        for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+          body.accept(i);
+        }
+      });
+    }
+    RuntimeException failure = null;
+    for (ForkJoinTask<?> t : running) {
+      try {
+        t.join();
+      } catch (RuntimeException e) {
+        next.set(tasks); // stop handing out work
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** A scratch buffer for the calling task; give it back with {@link #release}. */
+  Scratch acquire() {
+    Scratch s = free.poll();
+    return s != null ? s : new Scratch(panelRows, accRows, columns);
+  }
+
+  void release(Scratch s) {
+    free.offer(s);
+  }
+
+  /**
+   * An int array of at least {@code size} elements with unspecified contents (a layer's padded
+   * input planes); give it back with {@link #releaseInts}.
+   */
+  int[] acquireInts(int size) {
+    int[] a = freeInts.poll();
+    return a != null && a.length >= size ? a : new int[size];
+  }
+
+  void releaseInts(int[] a) {
+    freeInts.offer(a);
+  }
+
+  /** Stops the pool's threads and drops the scratch buffers. */
+  void shutdown() {
+    if (pool != null) {
+      pool.shutdown();
+    }
+    free.clear();
+    freeInts.clear();
+  }
+}
