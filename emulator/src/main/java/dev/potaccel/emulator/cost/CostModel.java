@@ -1,0 +1,366 @@
+package dev.potaccel.emulator.cost;
+
+import dev.potaccel.protocol.pkg.AcceleratorPackage;
+import dev.potaccel.protocol.pkg.AddCommand;
+import dev.potaccel.protocol.pkg.Buffer;
+import dev.potaccel.protocol.pkg.Codebook;
+import dev.potaccel.protocol.pkg.CodebookEntry;
+import dev.potaccel.protocol.pkg.Command;
+import dev.potaccel.protocol.pkg.ConvCommand;
+import dev.potaccel.protocol.pkg.PackageValidator;
+import dev.potaccel.protocol.pkg.PoolCommand;
+import dev.potaccel.protocol.pkg.PoolKind;
+import dev.potaccel.protocol.pkg.WeightFormat;
+import dev.potaccel.protocol.pkg.WeightPacker;
+import dev.potaccel.protocol.pkg.WeightTiling;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The analytic cost model of docs/accelerator.md §8: cycles, DMA bytes, on-chip buffer traffic,
+ * energy and resources of running a package on an {@link AcceleratorDescription}, without running
+ * it. Static in the package and the batch: nothing depends on input values (no zero-weight or
+ * zero-activation gating).
+ *
+ * <p>The array is output-stationary, the dataflow the weight layout of §4 is ordered for: column
+ * {@code j} holds output channel {@code j} of an output-channel tile of {@code peCols}, row {@code
+ * i} output pixel {@code i} of a pixel tile of {@code peRows} (pixels of all images of the batch
+ * in a row, NCHW order); each cycle one read of {@code P_out} weight codes is broadcast down the
+ * columns and each row's activation across its row, so a tile takes {@code K = C/g · kh · kw}
+ * cycles and a CONV {@code ceil(M / peCols) · ceil(N·OH·OW / peRows) · K}. SHIFT_ADD_K PEs apply
+ * their terms in parallel (k shifters and adders, one MAC per cycle), so k adds energy and LUTs,
+ * not cycles. Pooling and ADD run on {@code peCols} lanes (the requantizer's), one window element
+ * or output element per lane per cycle.
+ */
+public final class CostModel {
+  private static final int MULTIPLIER_LEVEL_LIMIT = 1 << 15;
+
+  private CostModel() {}
+
+  /** {@link #estimate(AcceleratorPackage, AcceleratorDescription, int, EnergyTable)} at 45 nm. */
+  public static CostReport estimate(AcceleratorPackage pkg, AcceleratorDescription d, int batch) {
+    return estimate(pkg, d, batch, EnergyTable.HOROWITZ_45NM);
+  }
+
+  /**
+   * Estimates every command of {@code pkg} for {@code batch} images on {@code d}.
+   *
+   * @throws dev.potaccel.protocol.pkg.PackageFormatException if the package breaks the contract
+   * @throws UnsupportedPackageException if {@code d}'s PEs cannot run one of its codebooks
+   * @throws IllegalArgumentException if {@code batch < 1}
+   */
+  public static CostReport estimate(
+      AcceleratorPackage pkg, AcceleratorDescription d, int batch, EnergyTable table) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+    }
+    String model = modelName(pkg);
+    PackageValidator.validate(pkg, model);
+    checkSupported(pkg, d);
+    WeightTiling tiling = new WeightTiling(d.peCols(), d.burstBytes());
+    List<String> notes = new ArrayList<>();
+    boolean retiled =
+        pkg.getRequirements().getPeOut() != d.peCols()
+            || pkg.getRequirements().getBurstBytes() != d.burstBytes();
+    if (retiled && pkg.getCommandsList().stream().anyMatch(Command::hasConv)) {
+      notes.add(
+          "the package's weights are tiled for pe_out "
+              + Integer.toUnsignedString(pkg.getRequirements().getPeOut())
+              + " and "
+              + Integer.toUnsignedString(pkg.getRequirements().getBurstBytes())
+              + "-byte bursts; weight and bias bytes are estimated as if recompiled for this"
+              + " accelerator's "
+              + d.peCols()
+              + " columns and "
+              + d.burstBytes()
+              + "-byte bursts");
+    }
+    Estimator e = new Estimator(pkg, d, batch, table, tiling, retiled);
+    List<CommandCost> costs = new ArrayList<>();
+    for (int i = 0; i < pkg.getCommandsCount(); i++) {
+      costs.add(e.command(i, pkg.getCommands(i)));
+    }
+    return new CostReport(model, d, table, batch, costs, Resources.of(d), notes);
+  }
+
+  /**
+   * Throws if {@code d}'s PEs cannot run every conv's codebook of {@code pkg}.
+   *
+   * @throws UnsupportedPackageException listing each mismatch
+   */
+  public static void checkSupported(AcceleratorPackage pkg, AcceleratorDescription d) {
+    List<String> m = mismatches(pkg, d);
+    if (!m.isEmpty()) {
+      throw new UnsupportedPackageException(modelName(pkg), d, m);
+    }
+  }
+
+  /**
+   * Every conv command whose codebook {@code d}'s PEs cannot run, one message each: INT8 and LUT
+   * need MULTIPLIER PEs; TERMS with {@code k} terms needs SHIFT_ADD_K with {@code max_terms >= k}
+   * (or MULTIPLIER; SHIFT runs {@code k = 1}); POT runs on every PE type; a MULTIPLIER PE's weight
+   * operand is 16-bit signed, so every level must have {@code |v| < 2^15}. Empty if all fit.
+   */
+  public static List<String> mismatches(AcceleratorPackage pkg, AcceleratorDescription d) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < pkg.getCommandsCount(); i++) {
+      Command c = pkg.getCommands(i);
+      if (!c.hasConv()) {
+        continue;
+      }
+      int index = c.getConv().getCodebook();
+      if (index < 0 || index >= pkg.getCodebooksCount()) {
+        continue; // the validator reports it
+      }
+      Codebook cb = pkg.getCodebooks(index);
+      String where = where(i, c) + ": codebook " + index + " (" + cb.getFormat() + ", "
+          + cb.getBits() + "-bit";
+      WeightFormat f = cb.getFormat();
+      int k = terms(cb);
+      switch (d.peType()) {
+        case MULTIPLIER -> {
+          for (int code = 0; code < cb.getEntriesCount(); code++) {
+            CodebookEntry entry = cb.getEntries(code);
+            if (Math.abs((long) entry.getValue()) >= MULTIPLIER_LEVEL_LIMIT) {
+              out.add(where + ") has level " + entry.getValue() + " at code " + code
+                  + ", wider than the 16-bit signed weight operand of MULTIPLIER PEs (|v| < "
+                  + MULTIPLIER_LEVEL_LIMIT + ")");
+              break;
+            }
+          }
+        }
+        case SHIFT, SHIFT_ADD_K -> {
+          if (f == WeightFormat.INT8 || f == WeightFormat.LUT) {
+            out.add(where + ") needs MULTIPLIER PEs; accelerator '" + d.name() + "' has "
+                + d.peType() + " PEs");
+          } else if (k > d.maxTerms()) {
+            out.add(where + ", k = " + k + ") needs SHIFT_ADD_K PEs with max_terms >= " + k
+                + " (or MULTIPLIER PEs); accelerator '" + d.name() + "' has " + d.peType()
+                + " PEs with " + d.maxTerms() + (d.maxTerms() == 1 ? " term" : " terms"));
+          }
+        }
+        default -> throw new IllegalStateException(d.peType().toString());
+      }
+    }
+    return out;
+  }
+
+  /** Terms per weight a codebook needs: its max_terms for TERMS, 1 for POT, 0 for the others. */
+  static int terms(Codebook cb) {
+    return switch (cb.getFormat()) {
+      case TERMS -> cb.getMaxTerms();
+      case POT -> 1;
+      default -> 0;
+    };
+  }
+
+  static String where(int index, Command c) {
+    String op = c.getOpCase().name().toLowerCase(java.util.Locale.ROOT);
+    return "command " + index + " (" + op + " '" + c.getName() + "')";
+  }
+
+  private static String modelName(AcceleratorPackage pkg) {
+    String name = pkg.getProvenance().getModelName();
+    return name.isEmpty() ? "<package>" : name;
+  }
+
+  /** The per-command arithmetic for one package, description and batch. */
+  private static final class Estimator {
+    private final AcceleratorPackage pkg;
+    private final AcceleratorDescription d;
+    private final long n;
+    private final EnergyTable table;
+    private final WeightTiling tiling;
+    private final boolean retiled;
+
+    Estimator(AcceleratorPackage pkg, AcceleratorDescription d, int batch, EnergyTable table,
+        WeightTiling tiling, boolean retiled) {
+      this.pkg = pkg;
+      this.d = d;
+      this.n = batch;
+      this.table = table;
+      this.tiling = tiling;
+      this.retiled = retiled;
+    }
+
+    CommandCost command(int index, Command c) {
+      return switch (c.getOpCase()) {
+        case CONV -> conv(index, c);
+        case POOL -> pool(index, c);
+        case ADD -> add(index, c);
+        case RESHAPE -> free(index, c, CommandKind.RESHAPE, "view: no data moves");
+        case CONVERT -> free(index, c, CommandKind.CONVERT,
+            "host: FP32 <-> codes at the accelerator boundary, not modelled");
+        case HOST -> free(index, c, CommandKind.HOST,
+            "host CPU engine: " + c.getHost().getReason() + "; time not modelled");
+        default -> throw new IllegalStateException(c.getOpCase().toString());
+      };
+    }
+
+    private CommandCost free(int index, Command c, CommandKind kind, String note) {
+      return new CommandCost(index, c.getName(), kind, 0, 0, 0, 0, DmaTraffic.NONE,
+          BufferTraffic.NONE, Energy.ZERO, note);
+    }
+
+    private CommandCost conv(int index, Command c) {
+      ConvCommand conv = c.getConv();
+      Buffer inBuf = pkg.getBuffers(conv.getInput());
+      Buffer outBuf = pkg.getBuffers(conv.getOutput());
+      long[] in = chw(inBuf);
+      long[] out = chw(outBuf);
+      CommandKind kind = inBuf.getShapeCount() == 1 && outBuf.getShapeCount() == 1
+          ? CommandKind.FC : CommandKind.CONV;
+      int m = conv.getOutChannels();
+      int groups = conv.getGroups();
+      int cg = (int) (in[0] / groups);
+      int mg = m / groups;
+      int kh = conv.getKernelH();
+      int kw = conv.getKernelW();
+      Codebook cb = pkg.getCodebooks(conv.getCodebook());
+      int bits = cb.getBits();
+
+      long k = (long) cg * kh * kw;
+      long pixels = mul(n, out[1] * out[2]);
+      long macs = mul(mul(pixels, m), k);
+      long mTiles = ceilDiv(m, d.peCols());
+      long pixelTiles = ceilDiv(pixels, d.peRows());
+      long compute = mul(mul(mTiles, pixelTiles), k);
+
+      long weightBytes = retiled
+          ? WeightPacker.packedSize(m, cg, kh, kw, bits, tiling)
+          : conv.getWeights().getLength();
+      long biasBytes = retiled
+          ? WeightPacker.packedBiasSize(m, tiling)
+          : conv.getBias().getLength();
+      long tileData = WeightPacker.tileDataBytes(cg, kh, kw, bits, tiling);
+      long tileStride = WeightPacker.tileStride(cg, kh, kw, bits, tiling);
+
+      long inPerImage = in[0] * in[1] * in[2];
+      long outPerImage = out[0] * out[1] * out[2];
+      long inBytes = mul(n, inPerImage);
+      long outBytes = mul(n, outPerImage);
+      long actTiles = activationTiles(inPerImage + outPerImage);
+      long fetches;
+      String note = "";
+      if (weightBytes <= d.weightBufferBytes()) {
+        fetches = 1;
+      } else if (tileStride <= d.weightBufferBytes()) {
+        fetches = actTiles;
+        note = "weights " + weightBytes + " B > weight buffer " + d.weightBufferBytes()
+            + " B: fetched once per activation tile (" + actTiles + ")";
+      } else {
+        fetches = pixelTiles;
+        note = "one weight tile " + tileStride + " B > weight buffer " + d.weightBufferBytes()
+            + " B: weights fetched once per pixel tile (" + pixelTiles + ")";
+      }
+      DmaTraffic dma = new DmaTraffic(inBytes, mul(weightBytes, fetches), biasBytes, outBytes,
+          fetches);
+
+      // Activation operands: each row reads one byte per cycle per distinct group in the tile.
+      long groupsRead = 0;
+      for (long t = 0; t < mTiles; t++) {
+        long first = t * d.peCols();
+        long last = Math.min(m, first + d.peCols()) - 1;
+        groupsRead += last / mg - first / mg + 1;
+      }
+      BufferTraffic buffers = new BufferTraffic(
+          dma.weightBytesIn() + mul(mul(pixelTiles, mTiles), tileData),
+          inBytes + mul(mul(pixels, k), groupsRead) + 2 * outBytes,
+          biasBytes + mul(4L * m, pixelTiles) + 8 * outBytes);
+      Energy energy = new Energy(
+          macs * table.macPj(d.peType(), terms(cb)),
+          buffers.total() * table.sramPjPerByte(),
+          dma.total() * table.dramPjPerByte());
+      return cost(index, c, kind, macs, compute, dma, buffers, energy, note);
+    }
+
+    private CommandCost pool(int index, Command c) {
+      PoolCommand pool = c.getPool();
+      long[] in = chw(pkg.getBuffers(pool.getInput()));
+      long[] out = chw(pkg.getBuffers(pool.getOutput()));
+      PoolKind pk = pool.getKind();
+      long window = pk == PoolKind.GLOBAL_AVERAGE
+          ? in[1] * in[2] : (long) pool.getKernelH() * pool.getKernelW();
+      long inBytes = mul(n, in[0] * in[1] * in[2]);
+      long outputs = mul(n, out[0] * out[1] * out[2]);
+      long ops = mul(outputs, window);
+      double computePj;
+      CommandKind kind;
+      if (pk == PoolKind.MAX) {
+        kind = CommandKind.MAX_POOL;
+        computePj = ops * table.add8Pj(); // an 8-bit compare ~ an 8-bit add (assumption)
+      } else {
+        kind = pk == PoolKind.GLOBAL_AVERAGE ? CommandKind.GLOBAL_AVG_POOL : CommandKind.AVG_POOL;
+        boolean powerOfTwo = Long.bitCount(window) == 1;
+        // window sum at 16 bits; then rshift (~ a 32-bit add), after a multiply by R if needed
+        computePj = ops * table.add16Pj()
+            + outputs * (table.add32Pj() + (powerOfTwo ? 0 : table.mul32Pj()));
+      }
+      DmaTraffic dma = new DmaTraffic(inBytes, 0, 0, outputs, 0);
+      BufferTraffic buffers = new BufferTraffic(0, inBytes + ops + 2 * outputs, 0);
+      Energy energy = new Energy(computePj, buffers.total() * table.sramPjPerByte(),
+          dma.total() * table.dramPjPerByte());
+      return cost(index, c, kind, 0, ceilDiv(ops, d.peCols()), dma, buffers, energy, "");
+    }
+
+    private CommandCost add(int index, Command c) {
+      AddCommand add = c.getAdd();
+      long e = mul(n, elements(pkg.getBuffers(add.getOutput())));
+      DmaTraffic dma = new DmaTraffic(2 * e, 0, 0, e, 0);
+      BufferTraffic buffers = new BufferTraffic(0, 6 * e, 0);
+      // two aligning shifts, the 32-bit add, the rounding shift
+      Energy energy = new Energy(e * (3 * table.shift32Pj() + table.add32Pj()),
+          buffers.total() * table.sramPjPerByte(), dma.total() * table.dramPjPerByte());
+      return cost(index, c, CommandKind.ADD, 0, ceilDiv(e, d.peCols()), dma, buffers, energy, "");
+    }
+
+    private CommandCost cost(int index, Command c, CommandKind kind, long macs, long compute,
+        DmaTraffic dma, BufferTraffic buffers, Energy energy, String note) {
+      long memory = (long) Math.ceil(dma.total() / d.dmaBytesPerCycle());
+      double us = Math.max(compute, memory) / d.clockMhz();
+      return new CommandCost(index, c.getName(), kind, macs, compute, memory, us, dma, buffers,
+          energy, note);
+    }
+
+    /**
+     * How many pieces the batch is cut into so that a piece's input and output codes fit the
+     * activation buffer: whole images per piece when one image fits, else each image in bands of
+     * rows (halo rows not counted).
+     */
+    private long activationTiles(long perImage) {
+      long buffer = d.activationBufferBytes();
+      if (perImage <= buffer) {
+        return ceilDiv(n, buffer / perImage);
+      }
+      return mul(n, ceilDiv(perImage, buffer));
+    }
+  }
+
+  /** {@code [C, H, W]}; a rank-1 {@code [K]} buffer as {@code [K, 1, 1]}. */
+  private static long[] chw(Buffer b) {
+    if (b.getShapeCount() == 1) {
+      return new long[] {dim(b, 0), 1, 1};
+    }
+    return new long[] {dim(b, 0), dim(b, 1), dim(b, 2)};
+  }
+
+  private static long elements(Buffer b) {
+    long e = 1;
+    for (int i = 0; i < b.getShapeCount(); i++) {
+      e = mul(e, dim(b, i));
+    }
+    return e;
+  }
+
+  private static long dim(Buffer b, int i) {
+    return Integer.toUnsignedLong(b.getShape(i));
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
+  private static long mul(long a, long b) {
+    return Math.multiplyExact(a, b);
+  }
+}
