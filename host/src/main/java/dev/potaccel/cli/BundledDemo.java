@@ -32,16 +32,22 @@ final class BundledDemo {
   static LoadedModel model() {
     String name = MODEL + ".onnx";
     String source = name + " (bundled)";
+    byte[] bytes = resource(MODELS + name);
     ModelProto proto;
     try {
-      proto = ModelProto.parseFrom(resource(MODELS + name));
+      proto = ModelProto.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw new ModelFormatException(source + ": not a valid ONNX model: " + e.getMessage(), e);
     }
     // bundled models keep all weights inline: no directory for external data
     Graph graph = OnnxImporter.fromProto(proto, source, null);
-    String json = new String(resource(MODELS + MODEL + ".json"), StandardCharsets.UTF_8);
-    return new LoadedModel(name, graph, ModelMetadata.parse(json, MODEL + ".json (bundled)"));
+    return new LoadedModel(name, graph, null,
+        ModelMetadata.parse(metadataJson(), MODEL + ".json (bundled)"), LoadedModel.sha256(bytes));
+  }
+
+  /** The bundled model's metadata file, as text. */
+  static String metadataJson() {
+    return new String(resource(MODELS + MODEL + ".json"), StandardCharsets.UTF_8);
   }
 
   /** The 8 bundled Fashion-MNIST test images, checked against {@code model}, with labels. */

@@ -5,9 +5,10 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Which device a command runs on, as written on the command line. Today only {@code cpu} (the FP32
- * reference engine); {@code emulator} and {@code opencl[:platform[:device]]} join the {@link Kind}
- * enum when their devices exist, so the parse and its error message grow in one place.
+ * Which device a command runs on, as written on the command line: {@code cpu} (the FP32 reference
+ * engine) or {@code emulator} (the bit-exact accelerator emulator, running compiled packages);
+ * {@code opencl[:platform[:device]]} joins the {@link Kind} enum when its device exists, so the
+ * parse and its error message grow in one place.
  *
  * @param platform OpenCL platform index, 0 for devices without one
  * @param device OpenCL device index on the platform, 0 for devices without one
@@ -16,7 +17,8 @@ public record DeviceSpec(Kind kind, int platform, int device) {
 
   /** The devices potaccel can run on. */
   public enum Kind {
-    CPU("cpu", false);
+    CPU("cpu", false),
+    EMULATOR("emulator", false);
 
     private final String id;
     private final boolean indexed;
@@ -47,14 +49,15 @@ public record DeviceSpec(Kind kind, int platform, int device) {
   }
 
   public static final DeviceSpec CPU = new DeviceSpec(Kind.CPU, 0, 0);
+  public static final DeviceSpec EMULATOR = new DeviceSpec(Kind.EMULATOR, 0, 0);
 
-  /** Every accepted form, for help and error messages: "cpu" today. */
+  /** Every accepted form, for help and error messages: "cpu, emulator". */
   public static String validDevices() {
     return Arrays.stream(Kind.values()).map(Kind::syntax).collect(Collectors.joining(", "));
   }
 
   /**
-   * Parses "cpu" (and later "emulator", "opencl", "opencl:1", "opencl:1:0").
+   * Parses "cpu", "emulator" (and later "opencl", "opencl:1", "opencl:1:0").
    *
    * @throws IllegalArgumentException naming the valid devices when {@code text} is none of them
    */

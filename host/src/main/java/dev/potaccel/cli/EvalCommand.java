@@ -42,9 +42,10 @@ final class EvalCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(EvalCommand.class);
   private static final Gson GSON = new Gson();
 
-  @Option(names = "--model", paramLabel = "MODEL.onnx",
-      description = "ONNX model; class names and normalisation come from MODEL.json beside it"
-          + " when present. Default: the bundled " + BundledDemo.MODEL + ".")
+  @Option(names = "--model", paramLabel = "MODEL",
+      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator);"
+          + " class names and normalisation come from MODEL.json beside it when present."
+          + " Default: the bundled " + BundledDemo.MODEL + ".")
   Path model;
 
   @Mixin
@@ -110,7 +111,8 @@ final class EvalCommand implements Callable<Integer> {
         m.name() + " output '" + m.output().name() + "'");
     long start;
     long end;
-    try (ModelSession session = ModelSession.open(m, deviceOptions.device, threads);
+    try (ModelSession session = ModelSession.open(m, deviceOptions.device, threads,
+            data != null ? data : installedData);
         ProgressDisplay progress = json ? ProgressDisplay.none()
             : ProgressDisplay.onStderr("eval", "images", test.size(), err)) {
       start = System.nanoTime();

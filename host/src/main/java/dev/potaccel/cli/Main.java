@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "potaccel",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {RunCommand.class, EvalCommand.class},
+    subcommands = {RunCommand.class, EvalCommand.class, CompileCommand.class},
     description = "CNN inference for power-of-two (shift-based) FPGA accelerators.",
     footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 bad model or input,"
         + " 4 device error."})
@@ -62,7 +62,7 @@ public final class Main implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing a command (run, eval)");
+    throw new ParameterException(spec.commandLine(), "missing a command (run, eval, compile)");
   }
 
   /** Prints an exception thrown by a command as one line and picks the exit code. */
@@ -119,6 +119,13 @@ public final class Main implements Callable<Integer> {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
+      return new String[] {"potaccel " + number(),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
+              + ")"};
+    }
+
+    /** "0.1.0": the version compiled packages record as their tool version. */
+    static String number() throws IOException {
       Properties p = new Properties();
       try (InputStream in = Main.class.getResourceAsStream("/dev/potaccel/version.properties")) {
         if (in == null) {
@@ -126,9 +133,17 @@ public final class Main implements Callable<Integer> {
         }
         p.load(in);
       }
-      return new String[] {"potaccel " + p.getProperty("version", "(unknown version)"),
-          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
-              + ")"};
+      return p.getProperty("version", "(unknown version)");
+    }
+
+    /** {@link #number}, or "(unknown version)" when the jar lacks it. */
+    static String numberOrUnknown() {
+      try {
+        return number();
+      } catch (IOException e) {
+        LOG.warn("cannot read the potaccel version", e);
+        return "(unknown version)";
+      }
     }
   }
 }

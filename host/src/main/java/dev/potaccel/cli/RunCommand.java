@@ -1,6 +1,7 @@
 package dev.potaccel.cli;
 
 import dev.potaccel.cli.ClassRanking.ClassScore;
+import dev.potaccel.data.FashionMnist;
 import dev.potaccel.data.InputBatch;
 import dev.potaccel.data.InputFileException;
 import dev.potaccel.data.InputFiles;
@@ -36,9 +37,10 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
-  @Option(names = "--model", paramLabel = "MODEL.onnx",
-      description = "ONNX model; class names and normalisation come from MODEL.json beside it"
-          + " when present. Default: the bundled " + BundledDemo.MODEL + ".")
+  @Option(names = "--model", paramLabel = "MODEL",
+      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator);"
+          + " class names and normalisation come from MODEL.json beside it when present."
+          + " Default: the bundled " + BundledDemo.MODEL + ".")
   Path model;
 
   @Mixin
@@ -52,7 +54,8 @@ final class RunCommand implements Callable<Integer> {
   Path input;
 
   @Option(names = "--output", paramLabel = "OUT.npy",
-      description = "Also write the model's first output, raw, as float32 .npy.")
+      description = "Also write the model's first output, raw, as float32 .npy (on the"
+          + " emulator: the dequantized outputs).")
   Path output;
 
   @Option(names = "--top-k", paramLabel = "K", defaultValue = "3",
@@ -61,6 +64,12 @@ final class RunCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  /**
+   * Where {@code --device emulator} finds calibration images (the training split) to compile an
+   * ONNX model in memory; tests point it elsewhere.
+   */
+  Path installedData = FashionMnist.DEBIAN_DIR;
 
   @Override
   public Integer call() {
@@ -78,7 +87,8 @@ final class RunCommand implements Callable<Integer> {
 
     long start = System.nanoTime();
     Tensor scores;
-    try (ModelSession session = ModelSession.open(m, deviceOptions.device, threadCount)) {
+    try (ModelSession session = ModelSession.open(m, deviceOptions.device, threadCount,
+        installedData)) {
       scores = session.run(batch.tensor());
     }
     LOG.info("{} images on {} ({} threads) in {} ms", batch.size(), deviceOptions.device, threadCount,

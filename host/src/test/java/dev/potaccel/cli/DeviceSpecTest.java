@@ -17,13 +17,14 @@ class DeviceSpecTest {
   void unknownDeviceListsTheValidOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> DeviceSpec.parse("fpga"));
-    assertEquals("unknown device 'fpga'; valid devices: cpu", e.getMessage());
+    assertEquals("unknown device 'fpga'; valid devices: cpu, emulator", e.getMessage());
   }
 
   @Test
   void cpuTakesNoIndex() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> DeviceSpec.parse("cpu:0"));
-    assertEquals("device 'cpu:0': cpu takes no index; valid devices: cpu", e.getMessage());
+    assertEquals("device 'cpu:0': cpu takes no index; valid devices: cpu, emulator",
+        e.getMessage());
   }
 }

@@ -1,0 +1,91 @@
+package dev.potaccel.cli;
+
+import dev.potaccel.calibrate.CalibrationStats;
+import dev.potaccel.calibrate.Calibrator;
+import dev.potaccel.calibrate.ProgressListener;
+import dev.potaccel.compile.CompileOptions;
+import dev.potaccel.compile.CompiledPackage;
+import dev.potaccel.compile.PackageCompiler;
+import dev.potaccel.data.FashionMnist;
+import dev.potaccel.data.ImagePreprocessing;
+import dev.potaccel.data.InputFileException;
+import dev.potaccel.data.LabelledImages;
+import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.QuantizedGraph;
+import dev.potaccel.quantize.Quantizer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The flow from an ONNX model to a compiled package: calibration images from the Fashion-MNIST
+ * training split → {@link Calibrator} → {@link Quantizer} → {@link PackageCompiler}. Shared by
+ * {@code potaccel compile} and by {@code --device emulator} given an ONNX model.
+ */
+final class ModelCompilation {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelCompilation.class);
+
+  /** The scheme {@code --device emulator} compiles an ONNX model with. */
+  static final QuantizationScheme DEFAULT_SCHEME = QuantizationScheme.INT8;
+
+  /** What was compiled from what. */
+  record Result(CompiledPackage compiled, LabelledImages calibration, long seed) {}
+
+  private ModelCompilation() {}
+
+  /**
+   * Calibrates {@code m} on {@code calibration} (training images chosen with {@code seed}),
+   * quantizes with {@code scheme}, compiles with the default tiling.
+   */
+  static Result compile(LoadedModel m, LabelledImages calibration, long seed,
+      QuantizationScheme scheme, int threads, ProgressListener progress) {
+    ImagePreprocessing prep = ImagePreprocessing.forModel(m.input().type(), m.metadata(),
+        m.name());
+    CalibrationStats stats = Calibrator.collect(m.graph(), calibration, prep, threads, progress);
+    QuantizedGraph q = Quantizer.quantize(m.graph(), stats, scheme);
+    Map<String, String> parameters = new TreeMap<>(q.parameters());
+    parameters.put("calibration_split", calibration.split().id());
+    parameters.put("calibration_seed", Long.toString(seed));
+    q = new QuantizedGraph(q.graph(), q.scheme(), parameters, q.weights(), q.activations(),
+        q.calibrationImages(), q.calibrationSha256());
+    CompileOptions opts = CompileOptions.of(modelName(m), m.sha256(),
+        Main.Version.numberOrUnknown());
+    return new Result(PackageCompiler.compile(q, opts), calibration, seed);
+  }
+
+  /**
+   * Compiles an ONNX model in memory for {@code --device emulator}: the default scheme,
+   * {@value Calibrator#DEFAULT_IMAGES} calibration images from the training split in {@code
+   * trainingData}.
+   *
+   * @throws InputFileException naming what to install when there is no training split there
+   */
+  static CompiledPackage forEmulator(LoadedModel m, Path trainingData, int threads) {
+    FashionMnist data = FashionMnist.directory(trainingData);
+    if (!data.has(FashionMnist.Split.TRAIN)) {
+      throw new InputFileException(m.name() + ": --device emulator runs compiled packages, and"
+          + " compiling this ONNX model in memory needs " + Calibrator.DEFAULT_IMAGES
+          + " calibration images from the Fashion-MNIST training split, which is not in "
+          + trainingData + ": apt-get install " + FashionMnist.DEBIAN_PACKAGE + ", or compile"
+          + " it where the training split is (potaccel compile --model " + m.name()
+          + " -o MODEL.potpkg) and run the .potpkg. The bundled sample holds test images only,"
+          + " which must never be used for calibration.");
+    }
+    long start = System.nanoTime();
+    Result r = compile(m, data.calibration(Calibrator.DEFAULT_IMAGES, Calibrator.DEFAULT_SEED),
+        Calibrator.DEFAULT_SEED, DEFAULT_SCHEME, threads, ProgressListener.NONE);
+    LOG.info("{}: compiled for the emulator with {} (calibrated on {} training images, seed {})"
+        + " in {} ms", m.name(), DEFAULT_SCHEME, r.calibration().size(), r.seed(),
+        (System.nanoTime() - start) / 1_000_000);
+    return r.compiled();
+  }
+
+  /** "lenet5" for lenet5.onnx. */
+  static String modelName(LoadedModel m) {
+    String file = m.name();
+    int dot = file.lastIndexOf('.');
+    return dot > 0 ? file.substring(0, dot) : file;
+  }
+}
