@@ -173,4 +173,33 @@ class CompileCommandTest {
     assertTrue(many.err().contains("--calib: calibration count must be in 1.." + TRAIN),
         many.err());
   }
+
+  @Test
+  void profilePrintsPerLayerCostsAndTotals() throws Exception {
+    Path pkg = dir.resolve("pot.potpkg");
+    assertEquals(0, CliRun.of("compile", "--scheme", "pot4", "--data", data.toString(),
+        "--calib", "32", "-o", pkg.toString()).exitCode());
+    CliRun r = CliRun.of("profile", "--model", pkg.toString(), "--batch", "8");
+    assertEquals(0, r.exitCode(), r.transcript());
+    for (String s : List.of("batch 8", "SHIFT PEs", " conv ", " fc ", "total", "energy:",
+        "resources:", "Horowitz")) {
+      assertTrue(r.out().contains(s), s + " in " + r.transcript());
+    }
+    Path desc = Files.writeString(dir.resolve("mult.txt"), "pe_type = multiplier\nclock_mhz = 100\n");
+    CliRun m = CliRun.of("profile", "--model", pkg.toString(), "--accelerator", desc.toString());
+    assertEquals(0, m.exitCode(), m.transcript());
+    assertTrue(m.out().contains("MULTIPLIER PEs, 100 MHz"), m.transcript());
+  }
+
+  @Test
+  void profileRefusesAPackageThePeTypeCannotRun() throws Exception {
+    Path pkg = dir.resolve("int8.potpkg");
+    assertEquals(0, CliRun.of("compile", "--data", data.toString(), "--calib", "32", "-o",
+        pkg.toString()).exitCode());
+    Path desc = Files.writeString(dir.resolve("shift.txt"), "pe_type = shift\n");
+    CliRun r = CliRun.of("profile", "--model", pkg.toString(), "--accelerator", desc.toString());
+    assertEquals(3, r.exitCode(), r.transcript());
+    assertTrue(r.err().startsWith("error: " + pkg), r.transcript());
+    assertTrue(r.err().contains("INT8"), r.transcript());
+  }
 }
