@@ -63,7 +63,7 @@ public final class Main implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing a command (run, eval, compile)");
+    throw new ParameterException(spec.commandLine(), "missing a command (run, eval, compile, profile)");
   }
 
   /** Prints an exception thrown by a command as one line and picks the exit code. */
