@@ -2,6 +2,7 @@ package dev.potaccel.bench;
 
 import dev.potaccel.graph.Tensor;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * How closely one backend's output matches a reference backend's on the same batch: the largest
@@ -43,9 +44,14 @@ public record Agreement(String backend, String reference, double maxAbsDiff, int
     return best;
   }
 
+  /** The share of samples with the same top-1 class, in percent (100 for no samples). */
+  public double topOnePercent() {
+    return samples == 0 ? 100 : 100.0 * sameTop1 / samples;
+  }
+
   @Override
   public String toString() {
-    return String.format("%s vs %s: max |diff| %.2g, same top-1 on %d/%d", backend, reference,
-        maxAbsDiff, sameTop1, samples);
+    return String.format(Locale.ROOT, "%s vs %s: max |diff| %.2g, same top-1 on %d/%d (%.1f%%)",
+        backend, reference, maxAbsDiff, sameTop1, samples, topOnePercent());
   }
 }

@@ -14,7 +14,12 @@ public enum BackendKind {
   /** Our FP32 reference engine ({@code dev.potaccel.cpu.CpuEngine}). */
   CPU("cpu"),
   /** ONNX Runtime's CPU execution provider, the speed anchor. */
-  ONNXRUNTIME("onnxruntime");
+  ONNXRUNTIME("onnxruntime"),
+  /**
+   * The bit-exact accelerator emulator running a package compiled in memory (calibrated on
+   * training images, quantized with {@code --scheme}); see {@link EmulatorBackend}.
+   */
+  EMULATOR("emulator");
 
   private final String id;
 
@@ -48,9 +53,23 @@ public enum BackendKind {
    * @param graph the same model as imported by potaccel
    */
   public Backend open(Path file, Graph graph, int threads) {
+    return open(file, graph, BackendOptions.of(threads));
+  }
+
+  /**
+   * Opens this backend on a model with {@code options} (threads; scheme and calibration data
+   * for the emulator).
+   */
+  public Backend open(Path file, Graph graph, BackendOptions options) {
     return switch (this) {
-      case CPU -> new CpuBackend(graph, threads);
-      case ONNXRUNTIME -> new OnnxRuntimeBackend(file, threads);
+      case CPU -> new CpuBackend(graph, options.threads());
+      case ONNXRUNTIME -> new OnnxRuntimeBackend(file, options.threads());
+      case EMULATOR -> EmulatorBackend.compile(file, graph, options);
     };
+  }
+
+  /** Whether this backend computes in reduced precision (its outputs differ numerically). */
+  public boolean quantized() {
+    return this == EMULATOR;
   }
 }

@@ -3,11 +3,13 @@ package dev.potaccel.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potaccel.data.FashionMnist;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The bench command end to end on the committed LeNet-5, briefly; and its usage errors. */
@@ -50,11 +52,51 @@ class BenchCommandTest {
   }
 
   @Test
+  void emulatorRowRunsAPackageCompiledInMemory() {
+    Path data = RequiredData.debianDir(FashionMnist.DEBIAN_DIR, FashionMnist.DEBIAN_PACKAGE);
+    BenchCommand command = new BenchCommand();
+    int code = run(command, "--model", LENET5.toString(), "--devices", "onnxruntime,emulator",
+        "--data", data.toString(), "--batch", "16", "--threads", "2", "--warmup-s", "0.2",
+        "--seconds", "0.5");
+
+    assertEquals(0, code, "exit code; stderr: " + err);
+    assertEquals(List.of("onnxruntime", "emulator"), command.results.stream()
+        .map(BackendResult::backend).toList());
+    BackendResult emulator = command.results.get(1);
+    assertTrue(emulator.batches() > 0 && emulator.imagesPerSecond() > 0, emulator.toString());
+    String table = out.toString();
+    assertTrue(table.matches("(?s).*\\| emulator +\\| +[0-9.]+ \\|.*"), table);
+    assertTrue(table.contains("emulator: int8 package compiled in memory"), table);
+    assertTrue(table.contains("calibrated on 256 training images"), table);
+    // quantized: agreement is reported, not required; LeNet-5 INT8 agrees on nearly every image
+    assertTrue(table.matches("(?s).*check:   emulator vs onnxruntime: max \\|diff\\| \\S+,"
+        + " same top-1 on 1[0-6]/16 \\([0-9.]+%\\) \\(first batch\\); int8-quantized.*"), table);
+  }
+
+  @Test
+  void emulatorWithoutTrainingDataNamesTheDebianPackage(@TempDir Path empty) {
+    int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "emulator",
+        "--data", empty.toString(), "--batch", "4", "--seconds", "0.1");
+
+    assertEquals(3, code, err.toString());
+    assertTrue(err.toString().contains("apt-get install dataset-fashion-mnist"), err.toString());
+  }
+
+  @Test
+  void unknownSchemeIsAUsageError() {
+    int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "emulator",
+        "--scheme", "int4");
+
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--scheme: unknown scheme 'int4'"), err.toString());
+  }
+
+  @Test
   void unknownDeviceIsAUsageErrorListingTheChoices() {
     int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "cpu,gpu");
 
     assertEquals(2, code);
-    assertTrue(err.toString().contains("unknown device 'gpu'; choose from cpu, onnxruntime"),
+    assertTrue(err.toString().contains("unknown device 'gpu'; choose from cpu, onnxruntime, emulator"),
         err.toString());
   }
 
