@@ -92,6 +92,16 @@ public final class Pool2d {
         (oh - 1) * p.strideH() + (p.kh() - 1) * p.dilationH() + 1 - p.h() - p.padTop());
     int padRight = Math.max(p.padRight(),
         (ow - 1) * p.strideW() + (p.kw() - 1) * p.dilationW() + 1 - p.w() - p.padLeft());
+    final int taps = p.kh() * p.kw();
+    long reads = (long) p.outputSize() * taps;
+    ForkJoinPool pl = reads < PARALLEL_THRESHOLD ? null : pool;
+    if (max && p.padTop() == 0 && p.padLeft() == 0 && padBottom == 0 && padRight == 0
+        && p.dilationH() == 1 && p.dilationW() == 1) {
+      // every window lies inside the input: read it in place, no phase planes or tap copies
+      ParallelTasks.run(pl, p.n() * p.c(), ws -> null,
+          (index, unused) -> maxPlaneInBounds(p, x, index, y));
+      return;
+    }
     final PhasePlanes ph = new PhasePlanes(p.h(), p.w(), p.kh(), p.kw(), p.strideH(),
         p.strideW(), p.padTop(), p.padLeft(), padBottom, padRight, p.dilationH(),
         p.dilationW());
@@ -100,11 +110,8 @@ public final class Pool2d {
     final int chunkLen = rowsPerChunk * pitch;
     final float[][] inverse = max ? null : inverseCounts(p, countIncludePad, rowsPerChunk, pitch);
     final float pad = max ? Float.NEGATIVE_INFINITY : 0f;
-    final int taps = p.kh() * p.kw();
     final int hw = p.h() * p.w();
     final int plane = oh * ow;
-    long reads = (long) p.outputSize() * taps;
-    ForkJoinPool pl = reads < PARALLEL_THRESHOLD ? null : pool;
     ParallelTasks.run(pl, p.n() * p.c(), ws -> new float[][] {
         ph.direct ? null : ws.floats(0, ph.planeSize), ws.floats(1, chunkLen),
         ws.floats(2, chunkLen)},
@@ -144,6 +151,48 @@ public final class Pool2d {
             }
           }
         });
+  }
+
+  /**
+   * Max pooling of plane {@code index} when every window lies inside the input (no padding,
+   * dilation 1): taps are combined in the same order as the phase-plane path (row-major over the
+   * window, starting from the first tap), so results are identical to it.
+   */
+  private static void maxPlaneInBounds(Pool2dParams p, float[] x, int index, float[] y) {
+    final int w = p.w();
+    final int oh = p.outH();
+    final int ow = p.outW();
+    final int kh = p.kh();
+    final int kw = p.kw();
+    final int sh = p.strideH();
+    final int sw = p.strideW();
+    final int base = index * p.h() * w;
+    int dst = index * oh * ow;
+    if (kh == 2 && kw == 2) {
+      for (int oy = 0; oy < oh; oy++, dst += ow) {
+        int r0 = base + oy * sh * w;
+        int r1 = r0 + w;
+        for (int ox = 0, i = 0; ox < ow; ox++, i += sw) {
+          y[dst + ox] = Math.max(Math.max(Math.max(x[r0 + i], x[r0 + i + 1]), x[r1 + i]),
+              x[r1 + i + 1]);
+        }
+      }
+      return;
+    }
+    for (int oy = 0; oy < oh; oy++, dst += ow) {
+      int r0 = base + oy * sh * w;
+      for (int ox = 0; ox < ow; ox++) {
+        int start = r0 + ox * sw;
+        float m = x[start];
+        for (int ky = 0; ky < kh; ky++) {
+          int row = start + ky * w;
+          for (int kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
+            m = Math.max(m, x[row + kx]);
+          }
+        }
+        y[dst + ox] = m;
+      }
+    }
   }
 
   /** Per chunk of {@code rowsPerChunk} output rows at the given pitch: 1 / divisor. */

@@ -1,6 +1,7 @@
 package dev.potaccel.cpu.kernels;
 
 import static dev.potaccel.cpu.kernels.GemmTest.assertMessage;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -123,6 +124,49 @@ class Pool2dTest {
       check(rnd, params(rnd.nextBoolean() ? 1 : 3, 1 + rnd.nextInt(4), h, w, kh, kw, sh, sw, pt,
           pl, pb, pr, dh, dw, ceil));
       done++;
+    }
+  }
+
+  /** Unpadded, undilated max pooling reads windows in place; it must match a float-exact max. */
+  @Test
+  void inBoundsMaxPoolIsExact() {
+    Random rnd = new Random(11);
+    Pool2dParams[] cases = {
+      params(4, 6, 28, 28, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false),
+      params(3, 16, 10, 10, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false),
+      params(2, 3, 9, 7, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false),
+      params(2, 3, 9, 7, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, false),
+      params(2, 3, 11, 12, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, false),
+      params(2, 3, 11, 12, 3, 2, 1, 3, 0, 0, 0, 0, 1, 1, true),
+      params(1, 2, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, false),
+      params(300, 64, 8, 8, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, false),
+    };
+    for (Pool2dParams p : cases) {
+      float[] x = Tolerance.randomArray(rnd, p.inputSize(), 3f);
+      for (int i = 0; i < x.length; i += 37) {
+        x[i] = i % 3 == 0 ? Float.NaN : i % 3 == 1 ? -0f : Float.NEGATIVE_INFINITY;
+      }
+      float[] expected = new float[p.outputSize()];
+      int o = 0;
+      for (int plane = 0; plane < p.n() * p.c(); plane++) {
+        for (int oy = 0; oy < p.outH(); oy++) {
+          for (int ox = 0; ox < p.outW(); ox++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int ky = 0; ky < p.kh(); ky++) {
+              for (int kx = 0; kx < p.kw(); kx++) {
+                m = Math.max(m, x[(plane * p.h() + oy * p.strideH() + ky) * p.w()
+                    + ox * p.strideW() + kx]);
+              }
+            }
+            expected[o++] = m;
+          }
+        }
+      }
+      for (ForkJoinPool pl : new ForkJoinPool[] {null, pool}) {
+        float[] y = new float[p.outputSize()];
+        Pool2d.maxPool(p, x, y, pl);
+        assertArrayEquals(expected, y, p.toString());
+      }
     }
   }
 
