@@ -5,12 +5,16 @@
         [--data /usr/share/datasets/fashion-mnist] \
         [--out host/src/main/resources/dev/potaccel/samples]
 
-Outputs (all derived from the Fashion-MNIST *test* set, deterministic, byte-reproducible):
+Outputs (deterministic, byte-reproducible). From the *test* set:
     fmnist-test-1000-images-idx3-ubyte.gz   first 1000 test images, IDX3 uint8 [1000,28,28], gzip mtime=0
     fmnist-test-1000-labels-idx1-ubyte.gz   first 1000 test labels, IDX1 uint8 [1000], gzip mtime=0
     sample-8.npy                            first 8 test images normalised, float32 [8,1,28,28]
     sample-8.labels.txt                     their labels (0..9), one per line
     sample-<i>-<class>.png                  first 3 test images, raw 28x28 8-bit grayscale
+From the *training* set (calibration only, never scored):
+    fmnist-train-calib256-seed0-images-idx3-ubyte.gz  the 256 training images potaccel's calibration
+    fmnist-train-calib256-seed0-labels-idx1-ubyte.gz  picks with seed 0, in index order (IDX3/IDX1, gzip)
+    fmnist-train-calib256-seed0.indices.txt           their indices in the training split, one per line
 """
 
 import argparse
@@ -29,6 +33,43 @@ import fashion_mnist as fm  # noqa: E402
 N_IDX = 1000
 N_NPY = 8
 N_PNG = 3
+N_CALIB = 256
+CALIB_SEED = 0
+
+
+class JavaRandom:
+    """java.util.Random (its LCG is specified in the Javadoc), so that Python picks the same
+    calibration images as dev.potaccel.data.FashionMnist.calibration(count, seed)."""
+
+    MULT = 0x5DEECE66D
+    MASK = (1 << 48) - 1
+
+    def __init__(self, seed):
+        self.seed = (seed ^ self.MULT) & self.MASK
+
+    def next_bits(self, bits):
+        self.seed = (self.seed * self.MULT + 0xB) & self.MASK
+        v = self.seed >> (48 - bits)
+        return v - (1 << bits) if bits == 32 and v >= 1 << 31 else v
+
+    def next_int(self, bound):
+        if bound & -bound == bound:  # a power of two
+            return (bound * self.next_bits(31)) >> 31
+        while True:
+            bits = self.next_bits(31)
+            val = bits % bound
+            if bits - val + (bound - 1) < (1 << 31):  # Java's int overflow test
+                return val
+
+
+def calibration_indices(available, count, seed):
+    """The partial Fisher-Yates shuffle of FashionMnist.calibration, sorted."""
+    order = list(range(available))
+    rnd = JavaRandom(seed)
+    for i in range(count):
+        j = i + rnd.next_int(available - i)
+        order[i], order[j] = order[j], order[i]
+    return sorted(order[:count])
 
 
 def sanitise(name):
@@ -85,6 +126,15 @@ def main():
     for i in range(N_PNG):
         name = f"sample-{i}-{sanitise(fm.CLASSES[labels[i]])}.png"
         write_png_gray(os.path.join(args.out, name), images[i])
+
+    train_images, train_labels = fm.load_split(args.data, "train")
+    chosen = calibration_indices(len(train_images), N_CALIB, CALIB_SEED)
+    stem = f"fmnist-train-calib{N_CALIB}-seed{CALIB_SEED}"
+    fm.write_idx_gz(os.path.join(args.out, f"{stem}-images-idx3-ubyte.gz"), train_images[chosen])
+    fm.write_idx_gz(os.path.join(args.out, f"{stem}-labels-idx1-ubyte.gz"), train_labels[chosen])
+    with open(os.path.join(args.out, f"{stem}.indices.txt"), "w", encoding="ascii", newline="\n") as f:
+        for i in chosen:
+            f.write(f"{i}\n")
 
     for fn in sorted(os.listdir(args.out)):
         print(f"{os.path.getsize(os.path.join(args.out, fn)):9d}  {fn}")

@@ -14,7 +14,7 @@ import picocli.CommandLine.TypeConversionException;
  * so they parse, validate and read the same everywhere.
  */
 final class DeviceOptions {
-  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+  @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "emulator",
       converter = Converter.class, completionCandidates = Candidates.class,
       description = "Where to run: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   DeviceSpec device;

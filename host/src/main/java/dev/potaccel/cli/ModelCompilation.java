@@ -8,7 +8,6 @@ import dev.potaccel.compile.CompiledPackage;
 import dev.potaccel.compile.PackageCompiler;
 import dev.potaccel.data.FashionMnist;
 import dev.potaccel.data.ImagePreprocessing;
-import dev.potaccel.data.InputFileException;
 import dev.potaccel.data.LabelledImages;
 import dev.potaccel.quantize.QuantizationScheme;
 import dev.potaccel.quantize.QuantizedGraph;
@@ -58,20 +57,15 @@ final class ModelCompilation {
   /**
    * Compiles an ONNX model in memory for {@code --device emulator}: the default scheme,
    * {@value Calibrator#DEFAULT_IMAGES} calibration images from the training split in {@code
-   * trainingData}.
-   *
-   * @throws InputFileException naming what to install when there is no training split there
+   * trainingData}, or, when it has none, the same images from the bundled sample (which holds
+   * exactly the default calibration set), so the emulator works offline.
    */
   static CompiledPackage forEmulator(LoadedModel m, Path trainingData, int threads) {
-    FashionMnist data = FashionMnist.directory(trainingData);
-    if (!data.has(FashionMnist.Split.TRAIN)) {
-      throw new InputFileException(m.name() + ": --device emulator runs compiled packages, and"
-          + " compiling this ONNX model in memory needs " + Calibrator.DEFAULT_IMAGES
-          + " calibration images from the Fashion-MNIST training split, which is not in "
-          + trainingData + ": apt-get install " + FashionMnist.DEBIAN_PACKAGE + ", or compile"
-          + " it where the training split is (potaccel compile --model " + m.name()
-          + " -o MODEL.potpkg) and run the .potpkg. The bundled sample holds test images only,"
-          + " which must never be used for calibration.");
+    FashionMnist data = FashionMnist.installedOrBundled(trainingData, FashionMnist.Split.TRAIN);
+    if (data.isBundledSample()) {
+      LOG.info("{}: no Fashion-MNIST training split in {}; calibrating on the bundled {}"
+          + " training images (the default calibration set)", m.name(), trainingData,
+          FashionMnist.BUNDLED_CALIBRATION_IMAGES);
     }
     long start = System.nanoTime();
     Result r = compile(m, data.calibration(Calibrator.DEFAULT_IMAGES, Calibrator.DEFAULT_SEED),

@@ -37,7 +37,16 @@ public final class FashionMnist {
   /** How many test images the bundled sample holds: the first 1,000 of the test split. */
   public static final int BUNDLED_IMAGES = 1000;
 
+  /**
+   * How many training images the bundled sample holds: exactly the ones {@link #calibration}
+   * picks with {@link #BUNDLED_CALIBRATION_SEED} from the full training split, so a model
+   * compiled offline is the same as one compiled with the dataset installed.
+   */
+  public static final int BUNDLED_CALIBRATION_IMAGES = 256;
+  public static final long BUNDLED_CALIBRATION_SEED = 0;
+
   private static final String SAMPLES = "/dev/potaccel/samples/";
+  private static final String BUNDLED_CALIBRATION = "fmnist-train-calib256-seed0";
   private static final String BUNDLED_IMAGES_FILE = "fmnist-test-1000-images-idx3-ubyte.gz";
   private static final String BUNDLED_LABELS_FILE = "fmnist-test-1000-labels-idx1-ubyte.gz";
   private static final String INSTALL_HINT = "install Fashion-MNIST with `apt-get install "
@@ -90,7 +99,10 @@ public final class FashionMnist {
     return new FashionMnist(new Directory(dir));
   }
 
-  /** The first {@value #BUNDLED_IMAGES} test images and their labels, shipped in the jar. */
+  /**
+   * The first {@value #BUNDLED_IMAGES} test images and their labels, and {@value
+   * #BUNDLED_CALIBRATION_IMAGES} calibration images from the training split, shipped in the jar.
+   */
   public static FashionMnist bundledSample() {
     return new FashionMnist(new BundledSample());
   }
@@ -101,7 +113,15 @@ public final class FashionMnist {
    * a machine without the Debian package.
    */
   public static FashionMnist installedOrBundled(Path installedDir) {
-    return directory(installedDir).has(Split.TEST) ? directory(installedDir) : bundledSample();
+    return installedOrBundled(installedDir, Split.TEST);
+  }
+
+  /**
+   * {@code installedDir} when it has both files of {@code split}, otherwise the bundled sample
+   * (whose training part serves only the default calibration set).
+   */
+  public static FashionMnist installedOrBundled(Path installedDir, Split split) {
+    return directory(installedDir).has(split) ? directory(installedDir) : bundledSample();
   }
 
   public boolean isBundledSample() {
@@ -117,7 +137,10 @@ public final class FashionMnist {
     return split == Split.TEST;
   }
 
-  /** For messages and reports: the directory, or "bundled sample (first 1000 test images)". */
+  /**
+   * For messages and reports: the directory, or "bundled sample (first 1000 test images)" (its
+   * calibration images name their own resource in {@link LabelledImages#source}).
+   */
   public String description() {
     if (location instanceof Directory d) {
       return d.dir().toString();
@@ -155,9 +178,7 @@ public final class FashionMnist {
    */
   public LabelledImages calibration(int count, long seed) {
     if (location instanceof BundledSample) {
-      throw new InputFileException("bundled Fashion-MNIST sample: holds only "
-          + BUNDLED_IMAGES + " test images; calibration needs the training split: "
-          + INSTALL_HINT);
+      return bundledCalibration(count, seed);
     }
     SplitFiles files = load(Split.TRAIN);
     int available = files.images().count();
@@ -179,6 +200,40 @@ public final class FashionMnist {
     int[] chosen = Arrays.copyOf(order, count);
     Arrays.sort(chosen);
     return new LabelledImages(Split.TRAIN, files.images(), files.labels(), chosen);
+  }
+
+  /** The bundled training images, which are the calibration set of (256, seed 0) only. */
+  private static LabelledImages bundledCalibration(int count, long seed) {
+    if (count != BUNDLED_CALIBRATION_IMAGES || seed != BUNDLED_CALIBRATION_SEED) {
+      throw new InputFileException("bundled Fashion-MNIST sample: holds only the "
+          + BUNDLED_CALIBRATION_IMAGES + " calibration images of seed "
+          + BUNDLED_CALIBRATION_SEED + "; " + count + " images with seed " + seed
+          + " need the training split: " + INSTALL_HINT);
+    }
+    String imagesFile = BUNDLED_CALIBRATION + "-images-idx3-ubyte.gz";
+    String labelsFile = BUNDLED_CALIBRATION + "-labels-idx1-ubyte.gz";
+    String indicesFile = BUNDLED_CALIBRATION + ".indices.txt";
+    IdxImages images = readResource(imagesFile, in -> IdxReader.readImages(in,
+        imagesFile + " (bundled)"));
+    IdxLabels labels = readResource(labelsFile, in -> IdxReader.readLabels(in,
+        labelsFile + " (bundled)"));
+    int[] inSplit = readResource(indicesFile, in -> {
+      try {
+        return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).lines()
+            .mapToInt(Integer::parseInt).toArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read bundled " + indicesFile, e);
+      }
+    });
+    if (images.count() != count || labels.count() != count || inSplit.length != count) {
+      // a packaging bug: make_samples.py writes all three together
+      throw new IllegalStateException("bundled calibration sample: " + images.count()
+          + " images, " + labels.count() + " labels, " + inSplit.length + " indices; expected "
+          + count + " of each");
+    }
+    int[] positions = new int[count];
+    Arrays.setAll(positions, i -> i);
+    return new LabelledImages(Split.TRAIN, images, labels, positions, inSplit);
   }
 
   /** One split's images and labels, checked against each other and the dataset. */

@@ -20,12 +20,27 @@ public final class LabelledImages {
   private final IdxImages images;
   private final IdxLabels labels;
   private final int[] indices;
+  /** Where each image is in the full split (differs from {@code indices} for a bundled subset). */
+  private final int[] inSplit;
 
   LabelledImages(Split split, IdxImages images, IdxLabels labels, int[] indices) {
+    this(split, images, labels, indices, indices);
+  }
+
+  /**
+   * @param indices positions of the chosen images in {@code images}
+   * @param inSplit their positions in the full split, for provenance
+   */
+  LabelledImages(Split split, IdxImages images, IdxLabels labels, int[] indices, int[] inSplit) {
+    if (indices.length != inSplit.length) {
+      throw new IllegalArgumentException(indices.length + " indices, " + inSplit.length
+          + " split indices");
+    }
     this.split = split;
     this.images = images;
     this.labels = labels;
     this.indices = indices.clone();
+    this.inSplit = inSplit.clone();
   }
 
   /** The split every image here comes from. */
@@ -49,7 +64,7 @@ public final class LabelledImages {
 
   /** Where the {@code i}-th image of this selection is in its split's files. */
   public int indexInSplit(int i) {
-    return indices[i];
+    return inSplit[i];
   }
 
   /** A copy of the {@code i}-th image's pixels, row-major, 0..255. */
@@ -120,7 +135,7 @@ public final class LabelledImages {
       boolean resize = outRows != images.rows() || outCols != images.cols();
       for (int b = 0; b < n; b++) {
         int index = indices[next + b];
-        names.add(split.id() + " " + index);
+        names.add(split.id() + " " + inSplit[next + b]);
         trueClasses.add(labels.label(index));
         int src = index * images.imageSize();
         for (int c = 0; c < channels; c++) {

@@ -48,7 +48,7 @@ class EvalCommandTest {
     }
     assertEquals(1, r.out().strip().lines().count(), "one line of JSON: " + r.out());
     assertEquals("lenet5.onnx (bundled)", o.get("model").getAsString());
-    assertEquals("cpu", o.get("device").getAsString());
+    assertEquals("emulator", o.get("device").getAsString(), "the default device");
     assertTrue(o.get("data").getAsString().startsWith("bundled sample"), r.out());
     assertEquals(100, o.get("images").getAsInt());
     double top1 = o.get("top1").getAsDouble();

@@ -50,8 +50,8 @@ class ReferenceAccuracyTest {
     double reference = meta.get("fp32_top1").getAsDouble();
 
     long start = System.nanoTime();
-    CliRun r = CliRun.of("eval", "--model", model.toString(), "--data", data.toString(),
-        "--json");
+    CliRun r = CliRun.of("eval", "--model", model.toString(), "--device", "cpu", "--data",
+        data.toString(), "--json");
     double seconds = (System.nanoTime() - start) / 1e9;
     assertEquals(0, r.exitCode(), r.transcript());
     JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();

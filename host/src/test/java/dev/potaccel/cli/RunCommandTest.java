@@ -86,7 +86,8 @@ class RunCommandTest {
         0, 0, 5, 0,
         5, 0, 0, 0}));
     Files.writeString(dir.resolve("x.labels.txt"), "2\n1\n");
-    CliRun r = CliRun.of("run", "--model", model.toString(), "--input", input.toString(),
+    CliRun r = CliRun.of("run", "--device", "cpu", "--model", model.toString(), "--input",
+        input.toString(),
         "--top-k", "2");
     assertEquals(0, r.exitCode(), r.transcript());
     List<String> lines = r.out().lines().toList();
@@ -105,7 +106,8 @@ class RunCommandTest {
     Path model = gemmModel("soft.onnx", true);
     Path input = dir.resolve("x.npy");
     NpyWriter.write(input, Tensor.ofFloats(new int[] {1, 4}, new float[] {0, 0, 5, 0}));
-    CliRun r = CliRun.of("run", "--model", model.toString(), "--input", input.toString(),
+    CliRun r = CliRun.of("run", "--device", "cpu", "--model", model.toString(), "--input",
+        input.toString(),
         "--top-k", "1");
     assertEquals(0, r.exitCode(), r.transcript());
     double p = Math.exp(5) / (Math.exp(5) + 2);
@@ -118,7 +120,8 @@ class RunCommandTest {
     Path model = gemmModel("tiny.onnx", false);
     Path input = dir.resolve("wide.npy");
     NpyWriter.write(input, Tensor.ofFloats(new int[] {2, 5}, new float[10]));
-    CliRun r = CliRun.of("run", "--model", model.toString(), "--input", input.toString());
+    CliRun r = CliRun.of("run", "--device", "cpu", "--model", model.toString(), "--input",
+        input.toString());
     assertEquals(3, r.exitCode(), r.transcript());
     assertEquals("error: " + input + ": shape [2, 5] does not fit tiny.onnx input 'x', which"
         + " wants [N,4]", r.err().strip());

@@ -137,7 +137,7 @@ class FashionMnistTest {
   }
 
   @Test
-  void bundledSampleIsTheFirstThousandTestImagesAndCannotCalibrate() {
+  void bundledSampleIsTheFirstThousandTestImagesAndOnlyTheDefaultCalibrationSet() {
     FashionMnist sample = FashionMnist.bundledSample();
     assertTrue(sample.isBundledSample());
     assertTrue(sample.has(Split.TEST));
@@ -151,8 +151,32 @@ class FashionMnistTest {
     assertEquals(List.of(9, 2, 1, 1, 6, 1, 4, 6), first8, "labels listed in samples/README");
     InputFileException e = assertThrows(InputFileException.class,
         () -> sample.calibration(10, 0));
-    assertTrue(e.getMessage().contains("calibration needs the training split"), e.getMessage());
+    assertTrue(e.getMessage().contains("10 images with seed 0 need the training split"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
+    assertThrows(InputFileException.class, () -> sample.calibration(256, 1));
+    LabelledImages calib = sample.calibration(256, 0);
+    assertEquals(Split.TRAIN, calib.split());
+    assertEquals(256, calib.size());
+  }
+
+  /**
+   * The bundled calibration images were chosen by make_samples.py re-implementing the seeded
+   * pick; they must be exactly (pixels, labels, indices) what the Java pick takes from the full
+   * training split, or a model compiled offline would differ from one compiled with the data.
+   */
+  @Test
+  void bundledCalibrationSetIsTheDefaultPickFromTheInstalledTrainingSplit() {
+    Path debian = dev.potaccel.testing.RequiredData.debianDir(FashionMnist.DEBIAN_DIR,
+        FashionMnist.DEBIAN_PACKAGE);
+    LabelledImages bundled = FashionMnist.bundledSample().calibration(256, 0);
+    LabelledImages full = FashionMnist.directory(debian).calibration(256, 0);
+    assertEquals(full.size(), bundled.size());
+    for (int i = 0; i < full.size(); i++) {
+      assertEquals(full.indexInSplit(i), bundled.indexInSplit(i), "image " + i);
+      assertEquals(full.label(i), bundled.label(i), "label of image " + i);
+      assertArrayEquals(full.pixels(i), bundled.pixels(i), "pixels of image " + i);
+    }
   }
 
   @Test
