@@ -11,6 +11,7 @@ import dev.potaccel.protocol.pkg.ConvCommand;
 import dev.potaccel.protocol.pkg.ConvertCommand;
 import dev.potaccel.protocol.pkg.HostCommand;
 import dev.potaccel.protocol.pkg.HostGraph;
+import dev.potaccel.protocol.pkg.PackageFile;
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
 import dev.potaccel.protocol.pkg.Provenance;
@@ -74,7 +75,7 @@ final class TestPackage {
 
   TestPackage(String model, WeightTiling tiling) {
     this.tiling = tiling;
-    pkg.setFormatVersion(1).setContractVersion(1).setLayoutVersion(1)
+    pkg.setFormatVersion(1).setContractVersion(1).setLayoutVersion(PackageFile.LAYOUT_VERSION)
         .setProvenance(Provenance.newBuilder().setModelName(model).setToolVersion("test"));
   }
 

@@ -7,17 +7,20 @@ import dev.potaccel.compile.LayerReport.Placement;
 import dev.potaccel.data.FashionMnist;
 import dev.potaccel.data.InputFileException;
 import dev.potaccel.data.LabelledImages;
+import dev.potaccel.emulator.cost.AcceleratorDescription;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.PackageFile;
-import dev.potaccel.protocol.pkg.WeightTiling;
 import dev.potaccel.quantize.QuantizationScheme;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,8 +31,9 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code potaccel compile}: calibrates an ONNX model on Fashion-MNIST training images, quantizes
- * it with a baseline scheme and writes the accelerator package; prints every command with where it
- * runs and the packed weight bytes against the ideal.
+ * it with a baseline scheme and writes the accelerator package for a target accelerator; prints
+ * every command with where it runs, the packed weight bytes as ideal plus burst alignment, and how
+ * layers are split to fit the target's buffers.
  */
 @Command(name = "compile",
     mixinStandardHelpOptions = true,
@@ -37,7 +41,8 @@ import picocli.CommandLine.TypeConversionException;
     description = {"Compile an ONNX model into an accelerator package (.potpkg): calibrate on"
         + " Fashion-MNIST training images, quantize, lower to accelerator and host commands,"
         + " pack the weights.",
-        "Prints each command, where it runs, and the weight bytes packed against the ideal."})
+        "Prints each command, where it runs, the weight bytes packed against the ideal, and the"
+            + " layers split to fit the accelerator's buffers."})
 final class CompileCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "MODEL.onnx",
       description = "ONNX model; MODEL.json beside it gives the input normalisation (and is"
@@ -70,6 +75,13 @@ final class CompileCommand implements Callable<Integer> {
           + " here for the bundled model).")
   Path output;
 
+  @Option(names = "--accelerator", paramLabel = "FILE",
+      description = "Target accelerator, 'key = value' lines as for profile (pe_cols and"
+          + " burst_bytes tile the weights; weight_buffer and activation_buffer bound each"
+          + " layer's tile schedule, and larger layers are split). Default: 16 PE columns,"
+          + " 64-byte bursts, 256 KiB weight and activation buffers.")
+  Path accelerator;
+
   @Option(names = "--threads", paramLabel = "N",
       description = "CPU threads for calibration. Default: all available processors.")
   Integer threads;
@@ -98,6 +110,9 @@ final class CompileCommand implements Callable<Integer> {
       throw new InputFileException(m.name() + ": is already a compiled package; compile the"
           + " ONNX model it came from");
     }
+    AcceleratorDescription targetAccelerator = accelerator != null
+        ? AcceleratorFile.read(accelerator, AcceleratorDescription.DEFAULT)
+        : AcceleratorDescription.DEFAULT;
     Path target = output != null ? output : defaultOutput(m);
     Path dir = data != null ? data : installedData;
     FashionMnist dataset = FashionMnist.directory(dir);
@@ -117,7 +132,7 @@ final class CompileCommand implements Callable<Integer> {
           (done, total) -> {
             progress.advance((int) (done - shown[0]));
             shown[0] = done;
-          });
+          }, targetAccelerator);
     }
     CompiledPackage c = r.compiled();
     PackageFile.write(c.pkg(), target);
@@ -130,14 +145,12 @@ final class CompileCommand implements Callable<Integer> {
     out.println("calibration  " + r.calibration().size() + " images of the "
         + r.calibration().split().id() + " split of " + dataset.description() + " (seed " + seed
         + "), sha256 " + pkg.getProvenance().getCalibrationSha256());
+    out.println("accelerator  " + describe(targetAccelerator, accelerator));
     out.println();
     printLayers(out, c);
     out.println();
-    WeightTiling tiling = WeightTiling.of(pkg.getRequirements(), target.toString());
-    out.println(String.format(Locale.ROOT, "weights      %d bytes packed, %.0f ideal (bits x"
-        + " weights / 8): +%.2f%%, from padding each layer to tiles of %d output channels"
-        + " and each tile to %d-byte bursts", c.packedWeightBytes(), c.idealWeightBytes(),
-        100 * c.packingOverhead(), tiling.peOut(), tiling.burstBytes()));
+    out.println(weightSummary(c, targetAccelerator));
+    out.println(splitSummary(c));
     out.println("placement    " + count(c, Placement.ACCELERATOR) + " commands on the"
         + " accelerator, " + count(c, Placement.HOST) + " on the host CPU (FP32), "
         + count(c, Placement.BOUNDARY) + " conversions between them");
@@ -195,6 +208,43 @@ final class CompileCommand implements Callable<Integer> {
     return json;
   }
 
+  /** "'default' (built in): 16 PE columns, 64-byte bursts, 262144 B weight buffer, ...". */
+  private static String describe(AcceleratorDescription d, Path file) {
+    return "'" + d.name() + "' (" + (file != null ? file : "built in") + "): " + d.peCols()
+        + " PE columns, " + d.burstBytes() + "-byte bursts, " + d.weightBufferBytes()
+        + " B weight buffer, " + d.activationBufferBytes() + " B activation buffer";
+  }
+
+  /**
+   * Packed weight bytes as ideal + burst alignment, exactly (docs/accelerator.md §4): the last
+   * tile of a layer holds only its remaining channels, so the gaps after tiles are all there is.
+   */
+  static String weightSummary(CompiledPackage c, AcceleratorDescription d) {
+    double ideal = c.idealWeightBytes();
+    double alignment = c.alignmentBytes();
+    return String.format(Locale.ROOT, "weights      %s B ideal (bits x weights / 8) + %s B burst"
+        + " alignment (%d tiles, each padded to a multiple of %d bytes) = %d B packed: +%.2f%% over"
+        + " ideal, +%.2f%% over ideal + alignment", exact(ideal), exact(alignment),
+        c.weightTiles(), d.burstBytes(), c.packedWeightBytes(), 100 * c.packingOverhead(),
+        100 * (c.packedWeightBytes() / (ideal + alignment) - 1));
+  }
+
+  /** Which layers the tile schedules split to fit the buffers. */
+  static String splitSummary(CompiledPackage c) {
+    List<LayerReport> split = c.splitLayers();
+    if (split.isEmpty()) {
+      return "tiling       every layer fits the buffers whole (weights fetched once, whole images)";
+    }
+    return "tiling       " + split.size() + (split.size() == 1 ? " layer" : " layers")
+        + " split to fit the buffers: " + split.stream()
+            .map(l -> l.name() + " (" + l.split() + ")").collect(Collectors.joining("; "));
+  }
+
+  /** A byte count that may have a fraction (bits x weights / 8), without a trailing ".0". */
+  private static String exact(double bytes) {
+    return BigDecimal.valueOf(bytes).stripTrailingZeros().toPlainString();
+  }
+
   private static long count(CompiledPackage c, Placement p) {
     return c.layers().stream().filter(l -> l.placement() == p).count();
   }
@@ -214,16 +264,20 @@ final class CompileCommand implements Callable<Integer> {
       nameWidth = Math.max(nameWidth, Math.min(40, l.name().length()));
       opWidth = Math.max(opWidth, l.operation().length());
     }
-    String format = "%3s  %-" + nameWidth + "s  %-" + opWidth + "s  %-11s  %8s  %9s  %9s";
+    String format = "%3s  %-" + nameWidth + "s  %-" + opWidth
+        + "s  %-11s  %8s  %9s  %9s  %7s  %5s  %s";
     out.println(String.format(Locale.ROOT, format, "#", "command", "operation", "runs on",
-        "weights", "packed B", "ideal B"));
+        "weights", "packed B", "ideal B", "align B", "tiles", "split to fit"));
     for (LayerReport l : c.layers()) {
       String name = l.name().length() > 40 ? l.name().substring(0, 37) + "..." : l.name();
       boolean weighted = l.weights() > 0;
       out.println(String.format(Locale.ROOT, format, l.command(), name, l.operation(),
           l.placement(), weighted ? l.weights() : "",
           weighted ? l.packedBytes() : "",
-          weighted ? String.format(Locale.ROOT, "%.0f", l.idealBytes()) : "").stripTrailing());
+          weighted ? exact(l.idealBytes()) : "",
+          weighted ? exact(l.alignmentBytes()) : "",
+          weighted ? l.tiles() : "",
+          l.split()).stripTrailing());
     }
   }
 

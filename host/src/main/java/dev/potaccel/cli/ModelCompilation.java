@@ -9,6 +9,7 @@ import dev.potaccel.compile.PackageCompiler;
 import dev.potaccel.data.FashionMnist;
 import dev.potaccel.data.ImagePreprocessing;
 import dev.potaccel.data.LabelledImages;
+import dev.potaccel.emulator.cost.AcceleratorDescription;
 import dev.potaccel.quantize.QuantizationScheme;
 import dev.potaccel.quantize.QuantizedGraph;
 import dev.potaccel.quantize.Quantizer;
@@ -36,10 +37,22 @@ final class ModelCompilation {
 
   /**
    * Calibrates {@code m} on {@code calibration} (training images chosen with {@code seed}),
-   * quantizes with {@code scheme}, compiles with the default tiling.
+   * quantizes with {@code scheme}, compiles for the default accelerator.
    */
   static Result compile(LoadedModel m, LabelledImages calibration, long seed,
       QuantizationScheme scheme, int threads, ProgressListener progress) {
+    return compile(m, calibration, seed, scheme, threads, progress,
+        AcceleratorDescription.DEFAULT);
+  }
+
+  /**
+   * As {@link #compile(LoadedModel, LabelledImages, long, QuantizationScheme, int,
+   * ProgressListener)}, for {@code target}: its PE columns and burst tile the weights, its buffers
+   * bound the tile schedules.
+   */
+  static Result compile(LoadedModel m, LabelledImages calibration, long seed,
+      QuantizationScheme scheme, int threads, ProgressListener progress,
+      AcceleratorDescription target) {
     ImagePreprocessing prep = ImagePreprocessing.forModel(m.input().type(), m.metadata(),
         m.name());
     CalibrationStats stats = Calibrator.collect(m.graph(), calibration, prep, threads, progress);
@@ -49,8 +62,8 @@ final class ModelCompilation {
     parameters.put("calibration_seed", Long.toString(seed));
     q = new QuantizedGraph(q.graph(), q.scheme(), parameters, q.weights(), q.activations(),
         q.calibrationImages(), q.calibrationSha256());
-    CompileOptions opts = CompileOptions.of(modelName(m), m.sha256(),
-        Main.Version.numberOrUnknown());
+    CompileOptions opts = new CompileOptions(modelName(m), m.sha256(),
+        Main.Version.numberOrUnknown(), target);
     return new Result(PackageCompiler.compile(q, opts), calibration, seed);
   }
 

@@ -6,8 +6,6 @@ import dev.potaccel.emulator.cost.CostModel;
 import dev.potaccel.emulator.cost.CostReport;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.PackageFile;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -40,7 +38,7 @@ final class ProfileCommand implements Callable<Integer> {
       description = "Accelerator description, 'key = value' lines (keys: pe_rows, pe_cols,"
           + " pe_type, max_terms, clock_mhz, weight_buffer, activation_buffer,"
           + " accumulator_buffer, dma_bytes_per_cycle, burst_bytes). Default: a 16x16 shift PE"
-          + " array at 200 MHz tiled as the package is.")
+          + " array at 200 MHz tiled as the package is, with the buffers it was compiled for.")
   Path accelerator;
 
   @Spec
@@ -54,17 +52,7 @@ final class ProfileCommand implements Callable<Integer> {
     AcceleratorPackage pkg = PackageFile.read(model);
     AcceleratorDescription d = AcceleratorDescription.defaultFor(pkg);
     if (accelerator != null) {
-      String text;
-      try {
-        text = Files.readString(accelerator);
-      } catch (IOException e) {
-        throw InputFileException.io(accelerator, e);
-      }
-      try {
-        d = AcceleratorDescription.parse(text, d);
-      } catch (IllegalArgumentException e) {
-        throw new InputFileException(accelerator + ": " + e.getMessage(), e);
-      }
+      d = AcceleratorFile.read(accelerator, d);
     }
     CostReport report;
     try {

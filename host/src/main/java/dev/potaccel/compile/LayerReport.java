@@ -12,9 +12,12 @@ import java.util.Locale;
  * @param weightBits code width of its weights, 0 without weights
  * @param weights how many weights (0 without)
  * @param packedBytes bytes its weights take in the package's weight blob
+ * @param tiles output-channel tiles its weights are packed in (0 without weights)
+ * @param split how its tile schedule cuts it to fit the target's buffers ("2 weight passes of 3
+ *     tiles", "bands of 4 output rows"); empty when the whole layer and whole images fit
  */
 public record LayerReport(int command, String name, String operation, Placement placement,
-    int weightBits, long weights, long packedBytes) {
+    int weightBits, long weights, long packedBytes, int tiles, String split) {
 
   /** Where a command runs. */
   public enum Placement {
@@ -39,5 +42,18 @@ public record LayerReport(int command, String name, String operation, Placement 
   /** {@code weightBits · weights / 8}: the bytes with no tiling or alignment. */
   public double idealBytes() {
     return weightBits * (double) weights / 8;
+  }
+
+  /**
+   * {@code packedBytes - idealBytes}: the gaps that align each tile to the burst (with a tile's
+   * unused bits in its last byte). Nothing else: the last tile holds no padding channels.
+   */
+  public double alignmentBytes() {
+    return packedBytes - idealBytes();
+  }
+
+  /** Whether its tile schedule cuts it into weight passes or row bands. */
+  public boolean isSplit() {
+    return !split.isEmpty();
   }
 }

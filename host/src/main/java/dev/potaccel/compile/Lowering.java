@@ -26,7 +26,11 @@ import dev.potaccel.protocol.pkg.PowerOfTwoTerm;
 import dev.potaccel.protocol.pkg.Region;
 import dev.potaccel.protocol.pkg.Requantize;
 import dev.potaccel.protocol.pkg.ReshapeCommand;
+import dev.potaccel.protocol.pkg.TileSchedule;
+import dev.potaccel.protocol.pkg.TileScheduler;
+import dev.potaccel.protocol.pkg.TileScheduler.ConvShape;
 import dev.potaccel.protocol.pkg.WeightFormat;
+import dev.potaccel.protocol.pkg.WeightLayout;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
 import dev.potaccel.quantize.ActivationFormat;
@@ -173,7 +177,10 @@ final class Lowering {
         String.format("fc %d->%d (1x1 conv)", w.inChannelsPerGroup(), w.outChannels()));
   }
 
-  /** Checks the accumulator bound, packs weights and bias, adds the CONV command. */
+  /**
+   * Checks the accumulator bound, plans the tile schedule, packs weights and bias, adds the CONV
+   * command.
+   */
   private void weighted(Node n, OpPlan p, ConvCommand.Builder c, QuantizedWeights w, int in,
       int out, String what) {
     ActivationFormat fx = codeFormat.get(in);
@@ -181,6 +188,9 @@ final class Lowering {
     int[] bias = checkAccumulators(n, w, fx);
     int bits = w.codebook().bits();
     int m = w.outChannels();
+    ConvShape shape = ConvShape.of(buffers.get(in), buffers.get(out), c, bits, tiling);
+    TileSchedule schedule = schedule(n, shape, what);
+    c.setSchedule(schedule);
     byte[] packed = WeightPacker.pack(w.codes(), m, w.inChannelsPerGroup(), w.kernelH(),
         w.kernelW(), bits, tiling);
     maxTileBytes = Math.max(maxTileBytes, WeightPacker.tileDataBytes(w.inChannelsPerGroup(),
@@ -196,9 +206,43 @@ final class Lowering {
       rq.addShift(fx.frac() + frac[ch] - fy.frac());
     }
     c.setRequantize(rq);
-    add(Command.newBuilder().setName(name(n, p)).setConv(c).build(),
-        what + suffix(p.activation()), Placement.ACCELERATOR, bits,
-        (long) m * w.perChannel(), packed.length);
+    layers.add(new LayerReport(commands.size(), name(n, p), what + suffix(p.activation()),
+        Placement.ACCELERATOR, bits, (long) m * w.perChannel(), packed.length,
+        shape.weights().tiles(), split(shape, schedule)));
+    commands.add(Command.newBuilder().setName(name(n, p)).setConv(c).build());
+  }
+
+  /**
+   * The tile schedule that fits the target's buffers (docs/accelerator.md §4.1): a layer too
+   * large is split into passes of weight tiles and bands of output rows.
+   *
+   * @throws CompileException naming the layer, the sizes and the buffer when not even one weight
+   *     tile or one output row fits
+   */
+  private TileSchedule schedule(Node n, ConvShape shape, String what) {
+    try {
+      return TileScheduler.plan(shape, opts.buffers());
+    } catch (TileScheduler.DoesNotFit e) {
+      throw new CompileException(where() + ": layer '" + n.name() + "' (" + n.op().onnxName()
+          + ", " + what + "): " + e.getMessage() + " of accelerator '" + opts.target().name()
+          + "'. Layers are split into passes of weight tiles and bands of output rows, but not"
+          + " below one tile and one row: compile for an accelerator with larger buffers");
+    }
+  }
+
+  /** "2 weight passes of 3 tiles, bands of 4 output rows"; empty when nothing is cut. */
+  private static String split(ConvShape shape, TileSchedule t) {
+    List<String> parts = new ArrayList<>();
+    long passes = TileScheduler.passes(shape, t);
+    if (passes > 1) {
+      WeightLayout w = shape.weights();
+      parts.add(passes + " weight passes of " + t.getWeightTilesPerPass() + " of " + w.tiles()
+          + " tiles");
+    }
+    if (t.getRowsPerBand() > 0) {
+      parts.add("bands of " + t.getRowsPerBand() + " of " + shape.outHeight() + " output rows");
+    }
+    return String.join(", ", parts);
   }
 
   /**
@@ -257,8 +301,7 @@ final class Lowering {
     if (c.getKind() != PoolKind.MAX) {
       c.setReciprocal((int) ((2 * 65536L + window) / (2 * window))); // round(2^16/n), ties up
     }
-    add(Command.newBuilder().setName(n.name()).setPool(c).build(), what, Placement.ACCELERATOR,
-        0, 0, 0);
+    add(Command.newBuilder().setName(n.name()).setPool(c).build(), what, Placement.ACCELERATOR);
   }
 
   private void add(Node n, OpPlan p) {
@@ -272,7 +315,7 @@ final class Lowering {
         .setRequantize(Requantize.newBuilder().addShift(f - fy.frac())
             .setActivation(p.activation()).setLeakyShift(p.leakyShift()));
     add(Command.newBuilder().setName(name(n, p)).setAdd(c).build(),
-        "add" + suffix(p.activation()), Placement.ACCELERATOR, 0, 0, 0);
+        "add" + suffix(p.activation()), Placement.ACCELERATOR);
   }
 
   /**
@@ -301,7 +344,7 @@ final class Lowering {
     add(Command.newBuilder().setName(n.name())
             .setReshape(ReshapeCommand.newBuilder().setInput(src).setOutput(out)).build(),
         "view " + shapeText(from.getShapeList()) + " -> " + Arrays.toString(shape)
-            .replace(" ", ""), Placement.ACCELERATOR, 0, 0, 0);
+            .replace(" ", ""), Placement.ACCELERATOR);
   }
 
   /** Whether an accelerator command reads {@code value} (through views and aliases too). */
@@ -385,7 +428,7 @@ final class Lowering {
     HostCommand.Builder c = HostCommand.newBuilder().addAllInputs(inputs.values())
         .addAllOutputs(outputs).addAllNodes(nodes).setReason(String.join("; ", reasons));
     add(Command.newBuilder().setName(names.toString()).setHost(c).build(), "host " + ops,
-        Placement.HOST, 0, 0, 0);
+        Placement.HOST);
     hostGroup.clear();
   }
 
@@ -410,7 +453,7 @@ final class Lowering {
       b = addCodes(value, perImage(buffers.get(fp)), f);
       add(Command.newBuilder().setName(value)
               .setConvert(ConvertCommand.newBuilder().setInput(fp).setOutput(b)).build(),
-          "quantize to " + f, Placement.BOUNDARY, 0, 0, 0);
+          "quantize to " + f, Placement.BOUNDARY);
     }
     if (w != null && codeFormat.get(b).frac() != w.inputFrac()) {
       throw new IllegalStateException(w.node() + ": input '" + value + "' has "
@@ -433,7 +476,7 @@ final class Lowering {
     floats.put(value, fb);
     add(Command.newBuilder().setName(value)
             .setConvert(ConvertCommand.newBuilder().setInput(cb).setOutput(fb)).build(),
-        "dequantize from " + codeFormat.get(cb), Placement.BOUNDARY, 0, 0, 0);
+        "dequantize from " + codeFormat.get(cb), Placement.BOUNDARY);
     return fb;
   }
 
@@ -515,11 +558,10 @@ final class Lowering {
 
   // ---- helpers ----
 
-  private void add(Command c, String what, Placement where, int bits, long count,
-      long packed) {
+  /** Adds a command without weights. */
+  private void add(Command c, String what, Placement where) {
     commands.add(c);
-    layers.add(new LayerReport(commands.size() - 1, c.getName(), what, where, bits, count,
-        packed));
+    layers.add(new LayerReport(commands.size() - 1, c.getName(), what, where, 0, 0, 0, 0, ""));
   }
 
   /** The value a layer writes: its fused activation's output, else its own. */

@@ -21,16 +21,20 @@ import java.util.zip.CRC32;
  * buffers with CONVERT commands to and from codes.
  *
  * <p>Before packing a layer the compiler proves its int32 accumulator cannot overflow (§1.4).
- * Weights are packed with {@link dev.potaccel.protocol.pkg.WeightPacker} at the options' tiling,
- * every region burst-aligned. The result is checked with {@link PackageValidator#checkPackedCodes}
- * before it is returned.
+ * Weights are packed with {@link dev.potaccel.protocol.pkg.WeightPacker} at the target's tiling,
+ * every region burst-aligned. Every CONV gets a tile schedule that fits the target's weight and
+ * activation buffers (§4.1), recorded with the buffer sizes in the requirements: a layer too large
+ * is split into weight passes and row bands, never refused unless one weight tile or one output
+ * row cannot fit. The result is checked with {@link PackageValidator#checkPackedCodes} before it
+ * is returned.
  */
 public final class PackageCompiler {
   private PackageCompiler() {}
 
   /**
    * @throws CompileException for a layer whose accumulator could overflow (naming layer and
-   *     channel), a value without a calibrated range, or a dynamic shape other than the batch
+   *     channel), a value without a calibrated range, a dynamic shape other than the batch, or a
+   *     layer whose single weight tile or output row does not fit the target's buffers
    */
   public static CompiledPackage compile(QuantizedGraph q, CompileOptions opts) {
     Lowering l = new Lowering(q, opts).run();
@@ -49,7 +53,9 @@ public final class PackageCompiler {
     Requirements.Builder req = Requirements.newBuilder()
         .setPeOut(opts.tiling().peOut()).setBurstBytes(opts.tiling().burstBytes())
         .setMaxWeightTileBytes(l.maxTileBytes)
-        .setMaxActivationBytesPerImage(largestActivation);
+        .setMaxActivationBytesPerImage(largestActivation)
+        .setWeightBufferBytes(opts.buffers().weightBytes())
+        .setActivationBufferBytes(opts.buffers().activationBytes());
     for (WeightFormat f : WeightFormat.values()) {
       if (l.formats.contains(f)) {
         req.addWeightFormats(f);

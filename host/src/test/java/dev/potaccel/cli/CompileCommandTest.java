@@ -64,7 +64,10 @@ class CompileCommandTest {
     for (String line : List.of("scheme       int8", "calibration  64 images of the train split",
         "conv 5x5 1->6 +relu", "max 2x2 /2", "view [16,5,5] -> [400]", "fc 400->120 (1x1 conv)",
         "quantize to int8 F=", "boundary", "accelerator",
-        "weights      66944 bytes packed, 61470 ideal (bits x weights / 8): +8.91%",
+        "weights      61470 B ideal (bits x weights / 8) + 162 B burst alignment (17 tiles, each"
+            + " padded to a multiple of 64 bytes) = 61632 B packed: +0.26% over ideal, +0.00% over"
+            + " ideal + alignment",
+        "tiling       every layer fits the buffers whole",
         "placement    8 commands on the accelerator, 0 on the host CPU (FP32), 2 conversions",
         "wrote        " + out)) {
       assertTrue(r.out().contains(line), line + " in " + r.transcript());
@@ -85,9 +88,51 @@ class CompileCommandTest {
     CliRun r = CliRun.of("compile", "--scheme", "pot4", "--data", data.toString(), "--calib",
         "32", "-o", out.toString());
     assertEquals(0, r.exitCode(), r.transcript());
-    assertTrue(r.out().contains("weights      33536 bytes packed, 30735 ideal"), r.out());
+    assertTrue(r.out().contains("weights      30735 B ideal (bits x weights / 8) + 113 B burst"
+        + " alignment (17 tiles, each padded to a multiple of 64 bytes) = 30848 B packed"), r.out());
     assertEquals(List.of(WeightFormat.POT),
         PackageFile.read(out).getRequirements().getWeightFormatsList());
+  }
+
+  @Test
+  void anAcceleratorWithSmallBuffersSplitsLayersAndOneTooSmallIsACompileError() throws Exception {
+    Path tiny = dir.resolve("tiny.txt");
+    Files.writeString(tiny, "name = tiny\nweight_buffer = 8KiB\nactivation_buffer = 2KiB\n");
+    Path out = dir.resolve("tiny.potpkg");
+    CliRun r = CliRun.of("compile", "--data", data.toString(), "--calib", "16", "--accelerator",
+        tiny.toString(), "-o", out.toString());
+    assertEquals(0, r.exitCode(), r.transcript());
+    for (String line : List.of("accelerator  'tiny' (" + tiny + "): 16 PE columns, 64-byte"
+        + " bursts, 8192 B weight buffer, 2048 B activation buffer",
+        "bands of 9 of 28 output rows", "8 weight passes of 1 of 8 tiles",
+        "tiling       4 layers split to fit the buffers: /conv1/Conv+/Relu (bands of 9 of 28"
+            + " output rows);")) {
+      assertTrue(r.out().contains(line), line + " in " + r.transcript());
+    }
+    assertEquals(8192, PackageFile.read(out).getRequirements().getWeightBufferBytes());
+    // profile costs the package on the buffers it was compiled for, by default
+    CliRun profile = CliRun.of("profile", "--model", out.toString(), "--batch", "8");
+    assertEquals(0, profile.exitCode(), profile.transcript());
+    assertTrue(profile.out().contains("8 passes of 1 tile, fetched once per activation tile (3)"),
+        profile.out());
+
+    Path tinier = dir.resolve("tinier.txt");
+    Files.writeString(tinier, "name = tinier\nweight_buffer = 4KiB\n");
+    CliRun refused = CliRun.of("compile", "--data", data.toString(), "--calib", "16",
+        "--accelerator", tinier.toString(), "-o", dir.resolve("no.potpkg").toString());
+    assertEquals(3, refused.exitCode(), refused.transcript());
+    assertTrue(refused.err().contains("error: lenet5: layer '/fc1/Gemm' (Gemm, fc 400->120 (1x1"
+        + " conv)): one weight tile of 16 output channels"), refused.err());
+    assertTrue(refused.err().contains("more than the 4096-byte weight buffer of accelerator"
+        + " 'tinier'"), refused.err());
+    assertTrue(!Files.exists(dir.resolve("no.potpkg")), "nothing written");
+
+    Path bad = dir.resolve("bad.txt");
+    Files.writeString(bad, "weight_buffer = lots\n");
+    CliRun badFile = CliRun.of("compile", "--data", data.toString(), "--accelerator",
+        bad.toString(), "-o", dir.resolve("x.potpkg").toString());
+    assertEquals(3, badFile.exitCode(), badFile.transcript());
+    assertTrue(badFile.err().contains("error: " + bad + ": "), badFile.err());
   }
 
   @Test

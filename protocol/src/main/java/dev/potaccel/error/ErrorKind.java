@@ -14,7 +14,15 @@ public enum ErrorKind {
   /** A file that is missing or unreadable. */
   IO(3),
   /** A compiled package that is corrupt, of an unknown version, or breaks the contract. */
-  PACKAGE_FORMAT(3);
+  PACKAGE_FORMAT(3),
+  /**
+   * A well-formed, supported model the compiler cannot put on the target accelerator: a layer whose
+   * int32 accumulator could overflow, a value without a calibrated range, a layer whose single
+   * weight tile or single output row does not fit the target's on-chip buffers. Its own kind, not
+   * {@link #UNSUPPORTED_OPERATOR}: the operators are implemented, this model or target is the
+   * problem.
+   */
+  COMPILE(3);
 
   private final int exitCode;
 

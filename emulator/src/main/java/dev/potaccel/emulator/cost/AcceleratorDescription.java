@@ -247,9 +247,11 @@ public record AcceleratorDescription(
 
   /**
    * {@link #DEFAULT} fitted to a package: {@code pe_cols} and {@code burst_bytes} from its
-   * requirements (the tiling its weights were packed with) and the simplest PE type that runs all
-   * its codebooks: MULTIPLIER if any is INT8 or LUT, else SHIFT_ADD_K if any TERMS codebook has
-   * {@code k > 1}, else SHIFT. What {@code potaccel profile} uses when no description is given.
+   * requirements (the tiling its weights were packed with), the weight and activation buffers its
+   * tile schedules were made for when the requirements name them, and the simplest PE type that
+   * runs all its codebooks: MULTIPLIER if any is INT8 or LUT, else SHIFT_ADD_K if any TERMS
+   * codebook has {@code k > 1}, else SHIFT. What {@code potaccel profile} uses when no description
+   * is given.
    */
   public static AcceleratorDescription defaultFor(AcceleratorPackage pkg) {
     PeType type = PeType.SHIFT;
@@ -271,6 +273,9 @@ public record AcceleratorDescription(
     }
     int peOut = pkg.getRequirements().getPeOut();
     int burst = pkg.getRequirements().getBurstBytes();
+    // the buffers the package's tile schedules were made for, so its own schedules are costed
+    long weightBuffer = pkg.getRequirements().getWeightBufferBytes();
+    long activationBuffer = pkg.getRequirements().getActivationBufferBytes();
     AcceleratorDescription d = DEFAULT;
     return new AcceleratorDescription(
         d.name,
@@ -279,8 +284,8 @@ public record AcceleratorDescription(
         type,
         type == PeType.SHIFT_ADD_K ? k : 1,
         d.clockMhz,
-        d.weightBufferBytes,
-        d.activationBufferBytes,
+        weightBuffer > 0 ? weightBuffer : d.weightBufferBytes,
+        activationBuffer > 0 ? activationBuffer : d.activationBufferBytes,
         Math.max(d.accumulatorBufferBytes, 4L * d.peRows * Math.max(peOut, 1)),
         d.dmaBytesPerCycle,
         burst >= 1 ? burst : d.burstBytes);

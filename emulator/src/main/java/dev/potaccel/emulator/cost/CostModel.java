@@ -10,7 +10,12 @@ import dev.potaccel.protocol.pkg.ConvCommand;
 import dev.potaccel.protocol.pkg.PackageValidator;
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
+import dev.potaccel.protocol.pkg.TileSchedule;
+import dev.potaccel.protocol.pkg.TileScheduler;
+import dev.potaccel.protocol.pkg.TileScheduler.BufferSizes;
+import dev.potaccel.protocol.pkg.TileScheduler.ConvShape;
 import dev.potaccel.protocol.pkg.WeightFormat;
+import dev.potaccel.protocol.pkg.WeightLayout;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
 import java.util.ArrayList;
@@ -31,6 +36,11 @@ import java.util.List;
  * their terms in parallel (k shifters and adders, one MAC per cycle), so k adds energy and LUTs,
  * not cycles. Pooling and ADD run on {@code peCols} lanes (the requantizer's), one window element
  * or output element per lane per cycle.
+ *
+ * <p>How often a CONV's weights are fetched and how many halo rows it reloads follow its tile
+ * schedule (§4.1): the one recorded in the package when the package is tiled for this array and
+ * its buffers fit this accelerator's, otherwise one {@link TileScheduler#plan}s for this
+ * accelerator, as if the package were recompiled for it.
  */
 public final class CostModel {
   private static final int MULTIPLIER_LEVEL_LIMIT = 1 << 15;
@@ -73,9 +83,19 @@ public final class CostModel {
               + d.peCols()
               + " columns and "
               + d.burstBytes()
-              + "-byte bursts");
+              + "-byte bursts, and its tile schedules as if made for this accelerator's buffers");
     }
-    Estimator e = new Estimator(pkg, d, batch, table, tiling, retiled);
+    boolean recorded = usesRecordedSchedules(pkg, d);
+    BufferSizes made = BufferSizes.of(pkg.getRequirements());
+    if (!recorded && !retiled && made != null) {
+      notes.add(
+          "the package's tile schedules were made for a "
+              + made
+              + ", more than this accelerator's "
+              + new BufferSizes(d.weightBufferBytes(), d.activationBufferBytes())
+              + "; they are estimated as if recompiled for these buffers");
+    }
+    Estimator e = new Estimator(pkg, d, batch, table, tiling, retiled, recorded);
     List<CommandCost> costs = new ArrayList<>();
     for (int i = 0; i < pkg.getCommandsCount(); i++) {
       costs.add(e.command(i, pkg.getCommands(i)));
@@ -99,10 +119,16 @@ public final class CostModel {
    * Every conv command whose codebook {@code d}'s PEs cannot run, one message each: INT8 and LUT
    * need MULTIPLIER PEs; TERMS with {@code k} terms needs SHIFT_ADD_K with {@code max_terms >= k}
    * (or MULTIPLIER; SHIFT runs {@code k = 1}); POT runs on every PE type; a MULTIPLIER PE's weight
-   * operand is 16-bit signed, so every level must have {@code |v| < 2^15}. Empty if all fit.
+   * operand is 16-bit signed, so every level must have {@code |v| < 2^15}. Also every conv that
+   * cannot be tiled for {@code d}'s buffers when its schedule is planned for them (§4.1): one weight
+   * tile larger than the weight buffer, or one output row and its input rows larger than the
+   * activation buffer. Empty if all fit.
    */
   public static List<String> mismatches(AcceleratorPackage pkg, AcceleratorDescription d) {
     List<String> out = new ArrayList<>();
+    boolean plan = !usesRecordedSchedules(pkg, d);
+    WeightTiling tiling = new WeightTiling(d.peCols(), d.burstBytes());
+    BufferSizes buffers = new BufferSizes(d.weightBufferBytes(), d.activationBufferBytes());
     for (int i = 0; i < pkg.getCommandsCount(); i++) {
       Command c = pkg.getCommands(i);
       if (!c.hasConv()) {
@@ -141,8 +167,31 @@ public final class CostModel {
         }
         default -> throw new IllegalStateException(d.peType().toString());
       }
+      if (plan) {
+        try {
+          TileScheduler.plan(ConvShape.of(pkg, c.getConv(), tiling), buffers);
+        } catch (TileScheduler.DoesNotFit e) {
+          out.add(where(i, c) + ": " + e.getMessage() + " of accelerator '" + d.name() + "'");
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+          // a malformed conv: the validator reports it
+        }
+      }
     }
     return out;
+  }
+
+  /**
+   * Whether the package's recorded tile schedules hold on {@code d}: the package is tiled for
+   * {@code d}'s columns and burst, and names buffers no larger than {@code d}'s. A schedule that
+   * fits smaller buffers fits these; one made for larger buffers might not.
+   */
+  static boolean usesRecordedSchedules(AcceleratorPackage pkg, AcceleratorDescription d) {
+    BufferSizes made = BufferSizes.of(pkg.getRequirements());
+    return made != null
+        && pkg.getRequirements().getPeOut() == d.peCols()
+        && pkg.getRequirements().getBurstBytes() == d.burstBytes()
+        && made.weightBytes() <= d.weightBufferBytes()
+        && made.activationBytes() <= d.activationBufferBytes();
   }
 
   /** Terms per weight a codebook needs: its max_terms for TERMS, 1 for POT, 0 for the others. */
@@ -172,15 +221,22 @@ public final class CostModel {
     private final EnergyTable table;
     private final WeightTiling tiling;
     private final boolean retiled;
+    private final boolean recorded;
+    private final BufferSizes buffers;
 
     Estimator(AcceleratorPackage pkg, AcceleratorDescription d, int batch, EnergyTable table,
-        WeightTiling tiling, boolean retiled) {
+        WeightTiling tiling, boolean retiled, boolean recorded) {
       this.pkg = pkg;
       this.d = d;
       this.n = batch;
       this.table = table;
       this.tiling = tiling;
       this.retiled = retiled;
+      this.recorded = recorded;
+      // the buffers the schedules fit: the package's own, or this accelerator's when planned here
+      this.buffers = recorded
+          ? BufferSizes.of(pkg.getRequirements())
+          : new BufferSizes(d.weightBufferBytes(), d.activationBufferBytes());
     }
 
     CommandCost command(int index, Command c) {
@@ -232,27 +288,34 @@ public final class CostModel {
       long biasBytes = retiled
           ? WeightPacker.packedBiasSize(m, tiling)
           : conv.getBias().getLength();
-      long tileData = WeightPacker.tileDataBytes(cg, kh, kw, bits, tiling);
-      long tileStride = WeightPacker.tileStride(cg, kh, kw, bits, tiling);
-
-      long inPerImage = in[0] * in[1] * in[2];
-      long outPerImage = out[0] * out[1] * out[2];
-      long inBytes = mul(n, inPerImage);
-      long outBytes = mul(n, outPerImage);
-      long actTiles = activationTiles(inPerImage + outPerImage);
-      long fetches;
-      String note = "";
-      if (weightBytes <= d.weightBufferBytes()) {
-        fetches = 1;
-      } else if (tileStride <= d.weightBufferBytes()) {
-        fetches = actTiles;
-        note = "weights " + weightBytes + " B > weight buffer " + d.weightBufferBytes()
-            + " B: fetched once per activation tile (" + actTiles + ")";
-      } else {
-        fetches = pixelTiles;
-        note = "one weight tile " + tileStride + " B > weight buffer " + d.weightBufferBytes()
-            + " B: weights fetched once per pixel tile (" + pixelTiles + ")";
+      ConvShape shape = ConvShape.of(pkg, conv, tiling);
+      WeightLayout layout = shape.weights();
+      long codeBytes = 0; // one read of every tile's codes, without the burst gaps
+      for (int t = 0; t < layout.tiles(); t++) {
+        codeBytes += layout.dataBytes(t);
       }
+      // checkSupported has refused a layer whose planned schedule cannot fit
+      TileSchedule schedule = recorded ? conv.getSchedule() : TileScheduler.plan(shape, buffers);
+
+      long outPerImage = out[0] * out[1] * out[2];
+      long inBytes = TileScheduler.inputBytes(shape, schedule, n);
+      long outBytes = mul(n, outPerImage);
+      long passes = TileScheduler.passes(shape, schedule);
+      long actTiles = TileScheduler.activationTiles(shape, schedule, n);
+      // activation tiles are the outer loop: weights stay resident only if one pass holds them
+      long fetches = passes == 1 ? 1 : actTiles;
+      List<String> notes = new ArrayList<>();
+      if (passes > 1) {
+        notes.add("weights " + weightBytes + " B > weight buffer " + buffers.weightBytes()
+            + " B: " + passes + " passes of " + plural(schedule.getWeightTilesPerPass(), "tile")
+            + ", fetched once per activation tile (" + actTiles + ")");
+      }
+      if (schedule.getRowsPerBand() > 0) {
+        notes.add("one image's codes > activation buffer " + buffers.activationBytes()
+            + " B: bands of " + plural(schedule.getRowsPerBand(), "output row") + ", "
+            + (inBytes - mul(n, in[0] * in[1] * in[2])) + " B of halo rows loaded again");
+      }
+      String note = String.join("; ", notes);
       DmaTraffic dma = new DmaTraffic(inBytes, mul(weightBytes, fetches), biasBytes, outBytes,
           fetches);
 
@@ -263,15 +326,15 @@ public final class CostModel {
         long last = Math.min(m, first + d.peCols()) - 1;
         groupsRead += last / mg - first / mg + 1;
       }
-      BufferTraffic buffers = new BufferTraffic(
-          dma.weightBytesIn() + mul(mul(pixelTiles, mTiles), tileData),
+      BufferTraffic traffic = new BufferTraffic(
+          dma.weightBytesIn() + mul(pixelTiles, codeBytes),
           inBytes + mul(mul(pixels, k), groupsRead) + 2 * outBytes,
           biasBytes + mul(4L * m, pixelTiles) + 8 * outBytes);
       Energy energy = new Energy(
           macs * table.macPj(d.peType(), terms(cb)),
-          buffers.total() * table.sramPjPerByte(),
+          traffic.total() * table.sramPjPerByte(),
           dma.total() * table.dramPjPerByte());
-      return cost(index, c, kind, macs, compute, dma, buffers, energy, note);
+      return cost(index, c, kind, macs, compute, dma, traffic, energy, note);
     }
 
     private CommandCost pool(int index, Command c) {
@@ -321,19 +384,6 @@ public final class CostModel {
       return new CommandCost(index, c.getName(), kind, macs, compute, memory, us, dma, buffers,
           energy, note);
     }
-
-    /**
-     * How many pieces the batch is cut into so that a piece's input and output codes fit the
-     * activation buffer: whole images per piece when one image fits, else each image in bands of
-     * rows (halo rows not counted).
-     */
-    private long activationTiles(long perImage) {
-      long buffer = d.activationBufferBytes();
-      if (perImage <= buffer) {
-        return ceilDiv(n, buffer / perImage);
-      }
-      return mul(n, ceilDiv(perImage, buffer));
-    }
   }
 
   /** {@code [C, H, W]}; a rank-1 {@code [K]} buffer as {@code [K, 1, 1]}. */
@@ -354,6 +404,10 @@ public final class CostModel {
 
   private static long dim(Buffer b, int i) {
     return Integer.toUnsignedLong(b.getShape(i));
+  }
+
+  private static String plural(long count, String what) {
+    return count + " " + what + (count == 1 ? "" : "s");
   }
 
   private static long ceilDiv(long a, long b) {

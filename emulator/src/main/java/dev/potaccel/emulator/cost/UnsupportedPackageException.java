@@ -3,10 +3,11 @@ package dev.potaccel.emulator.cost;
 import java.util.List;
 
 /**
- * A package uses weight formats the accelerator's PEs cannot run (docs/accelerator.md §2, §8):
- * INT8 or LUT codebooks on shift PEs, TERMS codebooks with more terms than the PEs have, levels
- * too wide for a multiplier. The message lists every mismatch; {@link #mismatches} has them one
- * by one.
+ * A package the accelerator cannot run (docs/accelerator.md §2, §4.1, §8): weight formats its PEs
+ * cannot run (INT8 or LUT codebooks on shift PEs, TERMS codebooks with more terms than the PEs
+ * have, levels too wide for a multiplier), or a conv that cannot be tiled for its buffers (one
+ * weight tile or one output row larger than the buffer). The message lists every mismatch; {@link
+ * #mismatches} has them one by one.
  */
 public final class UnsupportedPackageException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;

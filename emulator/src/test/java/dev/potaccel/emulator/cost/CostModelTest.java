@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.ConvCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
+import dev.potaccel.protocol.pkg.TileSchedule;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases of the cost model (docs/accelerator.md §8). */
@@ -162,17 +164,50 @@ class CostModelTest {
     // the activations of both images fit: weights stream through once, no re-read
     assertEquals(1, CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 100, 384, 4), 2)
         .command("conv").dma().weightFetches());
-    // half an image fits: two bands per image, four activation tiles
-    assertEquals(4, CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 100, 100, 4), 2)
-        .command("conv").dma().weightFetches());
-    // not even one 80-byte weight tile fits: every pixel tile (8) streams all weights again
-    CommandCost tiny = CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 64, 1 << 20, 4), 2)
+    // one image (192 B) does not fit 100 B: a band of 1 output row with its 3 input rows takes
+    // 4·3·4 + 8·4 = 80 B, of 2 rows 4·3·4 + 8·2·4 = 112 B; 4 bands per image, 8 activation tiles
+    CommandCost banded = CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 100, 100, 4), 2)
         .command("conv");
-    assertEquals(8, tiny.dma().weightFetches());
-    assertEquals(8 * 160, tiny.dma().weightBytesIn());
+    assertEquals(8, banded.dma().weightFetches());
+    // the bands read input rows 0..1, 0..2, 1..3, 2..3: 10 rows of 4 x 4 codes per image
+    assertEquals(2 * 10 * 16, banded.dma().activationBytesIn());
+    assertTrue(banded.note().contains("bands of 1 output row, 192 B of halo rows loaded again"),
+        banded.note());
     // a buffer of exactly the weights' size holds them
     assertEquals(1, CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 160, 200, 4), 2)
         .command("conv").dma().weightFetches());
+    // not even one 80-byte weight tile fits: the layer cannot be tiled for this accelerator
+    UnsupportedPackageException tiny = assertThrows(UnsupportedPackageException.class,
+        () -> CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 64, 1 << 20, 4), 2));
+    assertEquals(List.of("command 1 (conv 'conv'): one weight tile of 4 output channels [8, 4, 3,"
+        + " 3] at 4 bits (peOut 4, burst 16) takes 80 bytes (72 of codes, aligned to the burst),"
+        + " more than the 64-byte weight buffer of accelerator 'test'"), tiny.mismatches());
+  }
+
+  @Test
+  void theScheduleRecordedInThePackageIsCosted() {
+    // compiled for a 100 B weight buffer and 200 B activations: 1 tile per pass, 1 image per tile
+    AcceleratorPackage.Builder b = oneConv().toBuilder();
+    b.getRequirementsBuilder().setWeightBufferBytes(100).setActivationBufferBytes(200);
+    b.getCommandsBuilder(1).getConvBuilder().setSchedule(TileSchedule.newBuilder()
+        .setWeightTilesPerPass(1).setImagesPerTile(1));
+    AcceleratorPackage pkg = b.build();
+    // on larger buffers the package still runs its own schedule: weights fetched per image
+    CostReport big = CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 1 << 20, 1 << 20, 4), 2);
+    assertEquals(2, big.command("conv").dma().weightFetches());
+    assertTrue(big.command("conv").note().contains("weight buffer 100 B: 2 passes of 1 tile,"),
+        big.command("conv").note());
+    assertTrue(big.notes().isEmpty(), big.notes().toString());
+    // defaultFor takes the buffers from the requirements, so profile costs the same schedule
+    AcceleratorDescription own = AcceleratorDescription.defaultFor(pkg);
+    assertEquals(100, own.weightBufferBytes());
+    assertEquals(200, own.activationBufferBytes());
+    // smaller buffers than it was made for: re-planned for them, with a note saying so
+    CostReport small = CostModel.estimate(pkg, accel(PeType.SHIFT, 1, 100, 100, 4), 2);
+    assertEquals(8, small.command("conv").dma().weightFetches());
+    assertEquals(1, small.notes().size());
+    assertTrue(small.notes().get(0).contains("made for a weight buffer 100 B, activation buffer"
+        + " 200 B, more than this accelerator's"), small.notes().get(0));
   }
 
   @Test
@@ -197,9 +232,9 @@ class CostModelTest {
     assertTrue(e instanceof IllegalArgumentException);
 
     // 2-term PEs still cannot run INT8
-    assertEquals(1, CostModel.mismatches(pkg, accel(PeType.SHIFT_ADD_K, 2, 1, 1, 1)).size());
+    assertEquals(1, CostModel.mismatches(pkg, accel(PeType.SHIFT_ADD_K, 2, 1 << 20, 1 << 20, 1)).size());
     // multipliers run every format whose levels fit 16 bits
-    assertTrue(CostModel.mismatches(pkg, accel(PeType.MULTIPLIER, 1, 1, 1, 1)).isEmpty());
+    assertTrue(CostModel.mismatches(pkg, accel(PeType.MULTIPLIER, 1, 1 << 20, 1 << 20, 1)).isEmpty());
     CostModel.estimate(pkg, accel(PeType.MULTIPLIER, 1, 1 << 20, 1 << 20, 4), 1);
 
     Pkg q = new Pkg("k3", TILING);
@@ -212,12 +247,13 @@ class CostModelTest {
         "[command 1 (conv 'k3conv'): codebook 0 (TERMS, 4-bit, k = 3) needs SHIFT_ADD_K PEs with"
             + " max_terms >= 3 (or MULTIPLIER PEs); accelerator 'test' has SHIFT_ADD_K PEs with 2"
             + " terms]",
-        CostModel.mismatches(pkg3, accel(PeType.SHIFT_ADD_K, 2, 1, 1, 1)).toString());
+        CostModel.mismatches(pkg3, accel(PeType.SHIFT_ADD_K, 2, 1 << 20, 1 << 20, 1)).toString());
     assertEquals(
         "[command 2 (conv 'wide'): codebook 1 (POT, 4-bit) has level 32768 at code 6, wider than"
             + " the 16-bit signed weight operand of MULTIPLIER PEs (|v| < 32768)]",
-        CostModel.mismatches(pkg3, accel(PeType.MULTIPLIER, 1, 1, 1, 1)).toString());
-    assertTrue(CostModel.mismatches(pkg3, accel(PeType.SHIFT_ADD_K, 3, 1, 1, 1)).isEmpty());
+        CostModel.mismatches(pkg3, accel(PeType.MULTIPLIER, 1, 1 << 20, 1 << 20, 1)).toString());
+    assertTrue(
+        CostModel.mismatches(pkg3, accel(PeType.SHIFT_ADD_K, 3, 1 << 20, 1 << 20, 1)).isEmpty());
   }
 
   @Test

@@ -32,8 +32,12 @@ public final class PackageFile {
   /** {@code contract_version}: the docs/accelerator.md version implemented. */
   public static final int CONTRACT_VERSION = 1;
 
-  /** {@code layout_version}: the DMA weight layout of §4 that {@link WeightPacker} implements. */
-  public static final int LAYOUT_VERSION = 1;
+  /**
+   * {@code layout_version}: the DMA weight layout of §4 that {@link WeightPacker} implements. 2:
+   * the last output-channel tile holds only the remaining channels (1 padded it to P_out with code
+   * 0), so version 1 weights would decode wrongly and are refused.
+   */
+  public static final int LAYOUT_VERSION = 2;
 
   /** The usual file name extension. */
   public static final String EXTENSION = ".potpkg";

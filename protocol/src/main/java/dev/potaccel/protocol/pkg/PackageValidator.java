@@ -16,7 +16,8 @@ import java.util.Set;
  * <p>{@link #validate} checks structure: versions, codebooks, buffers, regions, shapes, shifts,
  * data flow and requirements, without decoding the weights. {@link #checkPackedCodes} additionally
  * decodes every layer's weights (a few milliseconds for a ResNet-20) to refuse reserved codes,
- * non-zero padding and accumulators that could overflow (§1.4).
+ * non-zero gap bits and accumulators that could overflow (§1.4). Tile schedules (§4.1) must fit
+ * the buffer sizes the requirements name.
  */
 public final class PackageValidator {
   /** The largest level magnitude a LUT codebook may hold (exclusive), §2. */
@@ -36,9 +37,9 @@ public final class PackageValidator {
 
   /**
    * {@link #validate}s the package, then decodes every conv's weights and refuses: the reserved POT
-   * code (sign bit with {@code e_idx = 0}, which the packer never emits), non-zero codes in the
-   * last tile's padding channels, non-zero bits in the gap after a tile, and output channels whose
-   * accumulator bound {@code xmax · Σ|v| + |bias|} exceeds {@code 2^31 - 1} (§1.4).
+   * code (sign bit with {@code e_idx = 0}, which the packer never emits), non-zero bits in the gap
+   * after a tile, and output channels whose accumulator bound {@code xmax · Σ|v| + |bias|} exceeds
+   * {@code 2^31 - 1} (§1.4).
    *
    * @throws PackageFormatException naming the command, output channel and kernel position
    */
@@ -83,10 +84,9 @@ public final class PackageValidator {
     Codebook cb = p.getCodebooks(conv.getCodebook());
     int bits = cb.getBits();
     int weightsOffset = (int) conv.getWeights().getOffset();
-    int[] codes = WeightPacker.unpackPadded(weights, weightsOffset, m, cg, kh, kw, bits, tiling);
+    WeightLayout layout = new WeightLayout(m, cg, kh, kw, bits, tiling);
+    int[] codes = WeightPacker.unpack(weights, weightsOffset, m, cg, kh, kw, bits, tiling);
     int perChannel = cg * kh * kw;
-    int peOut = tiling.peOut();
-    int stride = (int) WeightPacker.tileStride(cg, kh, kw, bits, tiling);
     int reserved = cb.getFormat() == WeightFormat.POT ? 1 << (bits - 1) : -1;
     int[] bias = WeightPacker.unpackBias(biases, (int) conv.getBias().getOffset(), m, tiling);
     long xmax = input.getIsSigned() ? 1L << (input.getBits() - 1) : (1L << input.getBits()) - 1;
@@ -94,31 +94,18 @@ public final class PackageValidator {
     for (int c = 0; c < magnitude.length; c++) {
       magnitude[c] = Math.abs((long) cb.getEntries(c).getValue());
     }
-    for (int ch = 0; ch < codes.length / perChannel; ch++) {
+    for (int ch = 0; ch < m; ch++) {
       long sum = 0;
       for (int j = 0; j < perChannel; j++) {
         int code = codes[ch * perChannel + j];
-        if (ch >= m) {
-          if (code != 0) {
-            throw new PackageFormatException(
-                where
-                    + "padding channel "
-                    + ch
-                    + " of the last tile holds code "
-                    + code
-                    + " at "
-                    + position(j, kh, kw)
-                    + codeByte(weightsOffset, ch, j, perChannel, peOut, stride, bits)
-                    + "; padding channels must be code 0");
-          }
-        } else if (code == reserved) {
+        if (code == reserved) {
           throw new PackageFormatException(
               where
                   + "output channel "
                   + ch
                   + " at "
                   + position(j, kh, kw)
-                  + codeByte(weightsOffset, ch, j, perChannel, peOut, stride, bits)
+                  + codeByte(weightsOffset, ch, j, layout)
                   + " holds the reserved POT code "
                   + code
                   + " (0b"
@@ -128,32 +115,29 @@ public final class PackageValidator {
           sum += magnitude[code];
         }
       }
-      if (ch < m) {
-        long bound = xmax * sum + Math.abs((long) bias[ch]);
-        if (bound > Integer.MAX_VALUE) {
-          throw new PackageFormatException(
-              where
-                  + "output channel "
-                  + ch
-                  + ": accumulator bound xmax·Σ|v| + |bias| = "
-                  + xmax
-                  + "·"
-                  + (sum > 1L << 32 ? ">2^32" : Long.toString(sum))
-                  + " + "
-                  + Math.abs((long) bias[ch])
-                  + " exceeds 2^31 - 1 (docs/accelerator.md §1.4)");
-        }
+      long bound = xmax * sum + Math.abs((long) bias[ch]);
+      if (bound > Integer.MAX_VALUE) {
+        throw new PackageFormatException(
+            where
+                + "output channel "
+                + ch
+                + ": accumulator bound xmax·Σ|v| + |bias| = "
+                + xmax
+                + "·"
+                + (sum > 1L << 32 ? ">2^32" : Long.toString(sum))
+                + " + "
+                + Math.abs((long) bias[ch])
+                + " exceeds 2^31 - 1 (docs/accelerator.md §1.4)");
       }
     }
-    long tileBits = (long) peOut * perChannel * bits;
-    int dataBytes = (int) ((tileBits + 7) / 8);
-    for (int t = 0; t < WeightPacker.tileCount(m, peOut); t++) {
-      int start = weightsOffset + t * stride;
-      int usedInLast = (int) (tileBits % 8);
+    for (int t = 0; t < layout.tiles(); t++) {
+      int start = weightsOffset + (int) layout.offset(t);
+      int dataBytes = (int) layout.dataBytes(t);
+      int usedInLast = (int) (layout.tileBits(t) % 8);
       if (usedInLast != 0 && (weights[start + dataBytes - 1] & 0xFF) >>> usedInLast != 0) {
         throw gap(where, t, start + dataBytes - 1, weights);
       }
-      for (int b = start + dataBytes; b < start + stride; b++) {
+      for (int b = start + dataBytes; b < start + layout.stride(t); b++) {
         if (weights[b] != 0) {
           throw gap(where, t, b, weights);
         }
@@ -177,11 +161,10 @@ public final class PackageValidator {
     return "(c=" + j / (kh * kw) + ", ky=" + j / kw % kh + ", kx=" + j % kw + ")";
   }
 
-  private static String codeByte(
-      int offset, int ch, int j, int perChannel, int peOut, int stride, int bits) {
-    int tile = ch / peOut;
-    long bit = ((long) j * peOut + ch % peOut) * bits;
-    return " (weights byte " + (offset + (long) tile * stride + bit / 8) + ")";
+  private static String codeByte(int offset, int ch, int j, WeightLayout layout) {
+    int tile = ch / layout.tiling().peOut();
+    long bit = ((long) j * layout.width(tile) + ch % layout.tiling().peOut()) * layout.bits();
+    return " (weights byte " + (offset + layout.offset(tile) + bit / 8) + ")";
   }
 
   static String commandWhere(int index, Command c) {
@@ -252,6 +235,8 @@ public final class PackageValidator {
     private String maxTermsUser = "";
     private long maxTileBytes;
     private String maxTileUser = "";
+    /** The buffers every conv's schedule must fit; null in a package without schedules. */
+    private TileScheduler.BufferSizes bufferSizes;
 
     Structure(AcceleratorPackage p, String source) {
       this.p = p;
@@ -270,6 +255,7 @@ public final class PackageValidator {
       if (p.getCommandsList().stream().anyMatch(Command::hasConv)) {
         tiling = WeightTiling.of(p.getRequirements(), source);
       }
+      checkBufferSizes();
       for (int i = 0; i < p.getCodebooksCount(); i++) {
         checkCodebook(i, p.getCodebooks(i));
       }
@@ -741,6 +727,8 @@ public final class PackageValidator {
               + " and burst "
               + tiling.burstBytes());
 
+      checkSchedule(where, conv, in, out, bits);
+
       if (conv.getWeightFracBitsCount() != m) {
         throw fail(
             where,
@@ -780,6 +768,35 @@ public final class PackageValidator {
                   + " = "
                   + s);
         }
+      }
+    }
+
+    /**
+     * A conv carries a schedule exactly when the requirements name buffer sizes, and the schedule
+     * must fit them (§4.1).
+     */
+    private void checkSchedule(String where, ConvCommand conv, int in, int out, int bits) {
+      if (bufferSizes == null) {
+        if (conv.hasSchedule()) {
+          throw fail(
+              where,
+              "has a schedule, but requirements names no weight_buffer_bytes and"
+                  + " activation_buffer_bytes for it to fit");
+        }
+        return;
+      }
+      if (!conv.hasSchedule()) {
+        throw fail(
+            where,
+            "has no schedule; requirements names the buffers ("
+                + bufferSizes
+                + "), so every conv needs a schedule that fits them");
+      }
+      TileScheduler.ConvShape shape =
+          TileScheduler.ConvShape.of(p.getBuffers(in), p.getBuffers(out), conv, bits, tiling);
+      String problem = TileScheduler.problem(shape, conv.getSchedule(), bufferSizes);
+      if (problem != null) {
+        throw fail(where, problem);
       }
     }
 
@@ -1143,6 +1160,28 @@ public final class PackageValidator {
     }
 
     // ---- requirements (§5) ----
+
+    private void checkBufferSizes() {
+      Requirements r = p.getRequirements();
+      long weight = r.getWeightBufferBytes();
+      long activation = r.getActivationBufferBytes();
+      if (weight == 0 && activation == 0) {
+        return;
+      }
+      if (weight == 0 || activation == 0) {
+        throw fail(
+            "requirements",
+            "weight_buffer_bytes "
+                + Long.toUnsignedString(weight)
+                + " and activation_buffer_bytes "
+                + Long.toUnsignedString(activation)
+                + " must both be set (the buffers the schedules fit) or both be 0");
+      }
+      // uint64 beyond a long: no schedule can need that much, so it is as good as unbounded
+      bufferSizes =
+          new TileScheduler.BufferSizes(
+              weight < 0 ? Long.MAX_VALUE : weight, activation < 0 ? Long.MAX_VALUE : activation);
+    }
 
     private void checkRequirements() {
       Requirements r = p.getRequirements();

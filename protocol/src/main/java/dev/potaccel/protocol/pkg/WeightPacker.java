@@ -1,15 +1,14 @@
 package dev.potaccel.protocol.pkg;
 
-import java.util.Arrays;
-
 /**
- * The DMA weight and bias layout of docs/accelerator.md §4 (layout version 1).
+ * The DMA weight and bias layout of docs/accelerator.md §4 (layout version 2).
  *
- * <p>Weights: output channels are cut into tiles of {@code peOut}; inside a tile the codes run
- * input channel, ky, kx, then the tile's {@code peOut} channels innermost, packed densely least
- * significant bit first; each tile starts at a multiple of {@code burstBytes}, the gap after it is
- * zero, and the last tile's missing channels are code 0. Biases: int32 little-endian, padded to a
- * multiple of {@code peOut} values, the block padded with zeros to a multiple of the burst.
+ * <p>Weights: output channels are cut into tiles of {@code peOut}, the last tile holding only the
+ * channels that remain; inside a tile the codes run input channel, ky, kx, then the tile's
+ * channels innermost, packed densely least significant bit first; each tile starts at a multiple
+ * of {@code burstBytes} and the gap after it is zero. {@link WeightLayout} gives the offsets and
+ * sizes. Biases: int32 little-endian, padded to a multiple of {@code peOut} values, the block padded
+ * with zeros to a multiple of the burst.
  *
  * <p>Codes arrive and leave row-major {@code [m][cg][kh][kw]}. Shapes and codes that break these
  * rules are programmer errors ({@link IllegalArgumentException}); a blob too short for the layer it
@@ -28,21 +27,18 @@ public final class WeightPacker {
    */
   public static byte[] pack(
       int[] codes, int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    int perChannel = checkCodes(codes, m, cg, kh, kw, bits, tiling);
-    int stride = toArraySize(tileStride(cg, kh, kw, bits, tiling), "one tile");
-    int peOut = tiling.peOut();
-    int tiles = tileCount(m, peOut);
-    byte[] out = new byte[toArraySize((long) tiles * stride, "the packed layer")];
-    for (int t = 0; t < tiles; t++) {
-      int pos = t * stride;
-      int first = t * peOut;
-      int real = Math.min(m - first, peOut);
-      long padBits = (long) (peOut - real) * bits;
+    WeightLayout layout = new WeightLayout(m, cg, kh, kw, bits, tiling);
+    int perChannel = checkCodes(codes, layout);
+    byte[] out = new byte[toArraySize(layout.packedSize(), "the packed layer")];
+    for (int t = 0; t < layout.tiles(); t++) {
+      int pos = (int) layout.offset(t);
+      int first = layout.firstChannel(t);
+      int width = layout.width(t);
       long acc = 0;
       int n = 0; // bits pending in acc
       for (int j = 0; j < perChannel; j++) {
         int idx = first * perChannel + j;
-        for (int p = 0; p < real; p++, idx += perChannel) {
+        for (int p = 0; p < width; p++, idx += perChannel) {
           int code = codes[idx];
           if (code >>> bits != 0) {
             throw badCode(codes, idx, cg, kh, kw, bits);
@@ -56,16 +52,6 @@ public final class WeightPacker {
             acc = (long) code >>> (bits - n); // the code's bits that did not fit (none if n == 0)
           }
         }
-        if (padBits > 0) { // the last tile's missing channels: zero bits, already in out
-          long pending = n + padBits;
-          if (pending >= 64) {
-            putLong(out, pos, acc);
-            acc = 0;
-            pos += 8 * (int) (pending / 64);
-            pending %= 64;
-          }
-          n = (int) pending;
-        }
       }
       for (; n > 0; n -= 8) {
         out[pos++] = (byte) acc;
@@ -77,45 +63,32 @@ public final class WeightPacker {
 
   /**
    * Unpacks one layer's weight codes from {@code data} starting at {@code offset}; the inverse of
-   * {@link #pack}. Padding channels and gap bytes are ignored.
+   * {@link #pack}. Gap bytes are ignored.
    *
    * @return row-major {@code [m][cg][kh][kw]} codes
    * @throws PackageFormatException if {@code data} ends before the layer's {@link #packedSize}
    */
   public static int[] unpack(
       byte[] data, int offset, int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    int[] padded = unpackPadded(data, offset, m, cg, kh, kw, bits, tiling);
-    int size = m * cg * kh * kw;
-    return padded.length == size ? padded : Arrays.copyOf(padded, size);
-  }
-
-  /**
-   * Like {@link #unpack} but keeps the last tile's padding channels: {@code [tiles *
-   * peOut][cg][kh][kw]}.
-   */
-  static int[] unpackPadded(
-      byte[] data, int offset, int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    long size = packedSize(m, cg, kh, kw, bits, tiling);
+    WeightLayout layout = new WeightLayout(m, cg, kh, kw, bits, tiling);
+    long size = layout.packedSize();
     if (!fits(data, offset, size)) { // messages built only on failure: string concatenation
       // costs tens of milliseconds to bootstrap on first use, more than the unpacking itself
-      throw tooShort(data, offset, size, "packed weights of " + shape(m, cg, kh, kw, bits, tiling));
+      throw tooShort(data, offset, size, "packed weights of " + layout);
     }
-    int perChannel = cg * kh * kw;
-    int peOut = tiling.peOut();
-    int tiles = tileCount(m, peOut);
-    int stride = (int) tileStride(cg, kh, kw, bits, tiling);
-    int dataBytes = (int) tileDataBytes(cg, kh, kw, bits, tiling);
+    int perChannel = (int) layout.perChannel();
     int mask = (1 << bits) - 1;
-    int[] out = new int[toArraySize((long) tiles * peOut * perChannel, "the unpacked layer")];
-    for (int t = 0; t < tiles; t++) {
-      int pos = offset + t * stride;
-      int end = pos + dataBytes;
+    int[] out = new int[toArraySize((long) m * perChannel, "the unpacked layer")];
+    for (int t = 0; t < layout.tiles(); t++) {
+      int pos = offset + (int) layout.offset(t);
+      int end = pos + (int) layout.dataBytes(t);
+      int width = layout.width(t);
       long acc = 0;
       int avail = 0; // bits left in acc
-      int base = t * peOut * perChannel;
+      int base = layout.firstChannel(t) * perChannel;
       for (int j = 0; j < perChannel; j++) {
         int idx = base + j;
-        for (int p = 0; p < peOut; p++, idx += perChannel) {
+        for (int p = 0; p < width; p++, idx += perChannel) {
           int code;
           if (avail >= bits) {
             code = (int) acc & mask;
@@ -149,30 +122,33 @@ public final class WeightPacker {
   }
 
   /**
-   * Bytes one layer occupies in the weights blob: {@code tiles · ceil(peOut·cg·kh·kw·bits / 8 /
-   * burst) · burst}.
+   * Bytes one layer occupies in the weights blob: {@code (tiles - 1) · ceil(peOut·cg·kh·kw·bits /
+   * 8 / burst) · burst + ceil(r·cg·kh·kw·bits / 8 / burst) · burst}, where {@code r} is the last
+   * tile's width ({@code m mod peOut}, or {@code peOut} when that is 0).
    */
   public static long packedSize(int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    checkShape(m, cg, kh, kw, bits, tiling);
-    return Math.multiplyExact(
-        (long) tileCount(m, tiling.peOut()), tileStride(cg, kh, kw, bits, tiling));
+    return new WeightLayout(m, cg, kh, kw, bits, tiling).packedSize();
   }
 
-  /** Bytes from one tile's start to the next: its codes rounded up to a whole burst. */
+  /** Bytes from one full tile's start to the next: its codes rounded up to a whole burst. */
   public static long tileStride(int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    return roundUp(tileDataBytes(cg, kh, kw, bits, tiling), tiling.burstBytes());
+    return WeightLayout.roundUp(tileDataBytes(cg, kh, kw, bits, tiling), tiling.burstBytes());
   }
 
-  /** Bytes of codes in one tile, {@code ceil(peOut·cg·kh·kw·bits / 8)}, without the burst gap. */
+  /**
+   * Bytes of codes in one full tile, {@code ceil(peOut·cg·kh·kw·bits / 8)}, without the burst gap:
+   * the largest tile of any layer with this kernel.
+   */
   public static long tileDataBytes(int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    checkShape(1, cg, kh, kw, bits, tiling);
+    new WeightLayout(1, cg, kh, kw, bits, tiling); // checks the shape
     long tileBits;
     try {
       tileBits =
           Math.multiplyExact(
               Math.multiplyExact((long) tiling.peOut() * cg, (long) kh * kw), (long) bits);
     } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("tile too large: " + shape(1, cg, kh, kw, bits, tiling));
+      throw new IllegalArgumentException(
+          "tile too large: " + WeightLayout.describe(1, cg, kh, kw, bits, tiling));
     }
     return (tileBits + 7) / 8;
   }
@@ -220,47 +196,28 @@ public final class WeightPacker {
       throw new IllegalArgumentException("bias needs m >= 1, got " + m);
     }
     long values = (long) tileCount(m, tiling.peOut()) * tiling.peOut();
-    return roundUp(values * 4, tiling.burstBytes());
+    return WeightLayout.roundUp(values * 4, tiling.burstBytes());
   }
 
-  private static long roundUp(long bytes, int burst) {
-    return Math.multiplyExact((bytes + burst - 1) / burst, (long) burst);
-  }
-
-  private static void checkShape(int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    if (m <= 0 || cg <= 0 || kh <= 0 || kw <= 0) {
-      throw new IllegalArgumentException(
-          "weight shape must be positive: m=" + m + " cg=" + cg + " kh=" + kh + " kw=" + kw);
-    }
-    if (bits < 1 || bits > 8) {
-      throw new IllegalArgumentException("code width must be 1..8 bits, got " + bits);
-    }
-    if (tiling == null) {
-      throw new IllegalArgumentException("tiling is null");
-    }
-  }
-
-  /** Checks the arguments of {@link #pack}; returns the codes per output channel. */
-  private static int checkCodes(
-      int[] codes, int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    checkShape(m, cg, kh, kw, bits, tiling);
-    long perChannel = (long) cg * kh * kw;
-    if (perChannel * m != codes.length) {
+  /** Checks the codes' count against {@code layout}; returns the codes per output channel. */
+  private static int checkCodes(int[] codes, WeightLayout layout) {
+    long perChannel = layout.perChannel();
+    if (perChannel * layout.m() != codes.length) {
       throw new IllegalArgumentException(
           "expected m·cg·kh·kw = "
-              + m
+              + layout.m()
               + "·"
-              + cg
+              + layout.cg()
               + "·"
-              + kh
+              + layout.kh()
               + "·"
-              + kw
+              + layout.kw()
               + " = "
-              + perChannel * m
+              + perChannel * layout.m()
               + " codes, got "
               + codes.length);
     }
-    return (int) perChannel;
+    return toArraySize(perChannel, "one output channel");
   }
 
   private static IllegalArgumentException badCode(
@@ -303,24 +260,6 @@ public final class WeightPacker {
             + (offset + size)
             + ") needed, but the data ends at byte "
             + data.length);
-  }
-
-  private static String shape(int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
-    return "["
-        + m
-        + ", "
-        + cg
-        + ", "
-        + kh
-        + ", "
-        + kw
-        + "] at "
-        + bits
-        + " bits (peOut "
-        + tiling.peOut()
-        + ", burst "
-        + tiling.burstBytes()
-        + ")";
   }
 
   // Little-endian words by hand: a byteArrayViewVarHandle costs tens of milliseconds to link on

@@ -163,6 +163,11 @@ class PackageFileTest {
         read(PackageFile.toBytes(p.toBuilder().setLayoutVersion(7).build()))
             .getMessage()
             .contains("layout_version 7 is not supported"));
+    // layout 1 padded the last weight tile to pe_out channels: its bytes would decode wrongly
+    assertEquals(
+        "t.potpkg: layout_version 1 is not supported (written by potaccel test); this potaccel"
+            + " reads layout version 2 only: compile the model again with this version",
+        read(PackageFile.toBytes(p.toBuilder().setLayoutVersion(1).build())).getMessage());
 
     // a future format whose body is not even this schema: the version still comes first
     byte[] future = {

@@ -545,11 +545,12 @@ class PackageValidatorTest {
     PackageFormatException e =
         assertThrows(
             PackageFormatException.class, () -> PackageValidator.checkPackedCodes(bad, "t.potpkg"));
-    // tile 1 starts at byte 32; code index (c=1·9 + ky=2·3 + kx=0)·2 + 0 = 30, bit 120 → byte 47
+    // tile 1 starts at byte 32 and holds channel 2 alone; code index c=1·9 + ky=2·3 + kx=0 = 15,
+    // bit 60 → byte 32 + 7
     assertEquals(
         "t.potpkg: "
             + CONV1
-            + ": output channel 2 at (c=1, ky=2, kx=0) (weights byte 47) holds the"
+            + ": output channel 2 at (c=1, ky=2, kx=0) (weights byte 39) holds the"
             + " reserved POT code 8 (0b1000: sign bit with e_idx 0), which a packer never emits",
         e.getMessage());
     assertTrue(
@@ -561,17 +562,9 @@ class PackageValidatorTest {
   }
 
   @Test
-  void paddingChannelsAndGapsMustBeZero() {
+  void gapsMustBeZeroAfterFullAndShortTiles() {
     AcceleratorPackage p = TestPackages.minimal();
     byte[] w = p.getWeights().toByteArray();
-    byte[] pad = w.clone();
-    pad[32] |= (byte) 0x30; // tile 1, code 1 = the padding channel at (c=0, ky=0, kx=0)
-    assertEquals(
-        "t.potpkg: "
-            + CONV1
-            + ": padding channel 3 of the last tile holds code 3 at (c=0, ky=0,"
-            + " kx=0) (weights byte 32); padding channels must be code 0",
-        packed(p.toBuilder().setWeights(ByteString.copyFrom(pad)).build()).getMessage());
     byte[] gap = w.clone();
     gap[20] = 1; // tile 0 holds 18 bytes of codes, bytes 18..31 are the gap
     assertEquals(
@@ -580,6 +573,16 @@ class PackageValidatorTest {
             + ": weights byte 20 (after the codes of tile 0) is 0x1; the gap after a"
             + " tile must be zero bits",
         packed(p.toBuilder().setWeights(ByteString.copyFrom(gap)).build()).getMessage());
+    // the short last tile (channel 2 only) holds 9 bytes of codes at 32..40; 41..63 are its gap
+    byte[] shortGap = w.clone();
+    shortGap[41] = (byte) 0x80;
+    assertEquals(
+        "t.potpkg: "
+            + CONV1
+            + ": weights byte 41 (after the codes of tile 1) is 0x80; the gap after a"
+            + " tile must be zero bits",
+        packed(p.toBuilder().setWeights(ByteString.copyFrom(shortGap)).build()).getMessage());
+    assertDoesNotThrow(() -> PackageValidator.checkPackedCodes(p, "t.potpkg"));
   }
 
   @Test

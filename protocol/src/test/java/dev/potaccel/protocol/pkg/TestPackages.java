@@ -6,7 +6,7 @@ import java.util.Random;
 /** Small packages built in code, valid unless a test breaks them on purpose. */
 final class TestPackages {
   /**
-   * Tiling of {@link #minimal}: 3 output channels make a full tile and one with a padding channel.
+   * Tiling of {@link #minimal}: 3 output channels make a full tile and a short one of 1 channel.
    */
   static final WeightTiling TILING = new WeightTiling(2, 32);
 
@@ -36,7 +36,7 @@ final class TestPackages {
     return AcceleratorPackage.newBuilder()
         .setFormatVersion(1)
         .setContractVersion(1)
-        .setLayoutVersion(1)
+        .setLayoutVersion(PackageFile.LAYOUT_VERSION)
         .setProvenance(
             Provenance.newBuilder()
                 .setModelName("tiny")

@@ -23,8 +23,9 @@ class WeightPackerTest {
    * 3i+3), LSB first: 5 | 3<<3 | 6<<6 | 1<<9 = 0b011_1001_1101 = 0x39D, so bytes 0x9D 0x03; 12 bits
    * fit in 2 bytes, the tile is padded with zeros to the 4-byte burst.
    *
-   * <p>Tile 1 holds channel 2 and one padding channel (code 0): w[2][0][0][0]=7, pad 0,
-   * w[2][0][0][1]=2, pad 0: 7 | 0<<3 | 2<<6 | 0<<9 = 0x87, bytes 0x87 0x00, then 2 gap bytes.
+   * <p>Tile 1 is the short last tile: it holds channel 2 only (layout version 2; version 1 padded
+   * it with a code-0 channel): w[2][0][0][0]=7, w[2][0][0][1]=2: 7 | 2<<3 = 0x17, one byte, then 3
+   * gap bytes up to the burst.
    */
   @Test
   void packsTheHandWorkedExampleByteForByte() {
@@ -34,10 +35,41 @@ class WeightPackerTest {
       7, 2 // channel 2
     };
     WeightTiling tiling = new WeightTiling(2, 4);
-    byte[] expected = {(byte) 0x9D, 0x03, 0x00, 0x00, (byte) 0x87, 0x00, 0x00, 0x00};
+    byte[] expected = {(byte) 0x9D, 0x03, 0x00, 0x00, 0x17, 0x00, 0x00, 0x00};
     assertArrayEquals(expected, WeightPacker.pack(codes, 3, 1, 1, 2, 3, tiling));
     assertEquals(8, WeightPacker.packedSize(3, 1, 1, 2, 3, tiling));
     assertArrayEquals(codes, WeightPacker.unpack(expected, 0, 3, 1, 1, 2, 3, tiling));
+    WeightLayout layout = new WeightLayout(3, 1, 1, 2, 3, tiling);
+    assertEquals(1, layout.width(1));
+    assertEquals(1, layout.dataBytes(1));
+    assertEquals(4, layout.offset(1));
+    // ideal 18 bits; tile 0 has 12 bits of codes in 4 bytes, tile 1 6 bits in 4
+    assertEquals(18, layout.idealBits());
+    assertEquals(64 - 18, layout.alignmentBits());
+  }
+
+  /**
+   * The short last tile takes only its own channels' bytes: the depthwise case §4 justifies.
+   * mobilenet-small's 3x3 depthwise layer with 40 channels at 8 bits: tiles of 16·9 = 144 bytes
+   * round to 192; the last tile has 8 channels, 72 bytes, rounded to 128 (version 1: 192).
+   */
+  @Test
+  void theLastTileHoldsOnlyTheRemainingChannels() {
+    WeightLayout dw = new WeightLayout(40, 1, 3, 3, 8, WeightTiling.DEFAULT);
+    assertEquals(3, dw.tiles());
+    assertEquals(8, dw.width(2));
+    assertEquals(144, dw.dataBytes(0));
+    assertEquals(192, dw.stride(0));
+    assertEquals(72, dw.dataBytes(2));
+    assertEquals(128, dw.stride(2));
+    assertEquals(384, dw.offset(2));
+    assertEquals(192 + 192 + 128, dw.packedSize());
+    assertEquals(dw.packedSize(), WeightPacker.packedSize(40, 1, 3, 3, 8, WeightTiling.DEFAULT));
+    assertEquals(8 * 360, dw.idealBits());
+    assertEquals(8 * (48 + 48 + 56), dw.alignmentBits()); // the three gaps
+    assertEquals(192 + 128, dw.bytesOfTiles(1, 2));
+    // an FC 256 -> 10 at 8 bits: one short tile of 2560 bytes, already whole bursts
+    assertEquals(2560, WeightPacker.packedSize(10, 256, 1, 1, 8, WeightTiling.DEFAULT));
   }
 
   /**
@@ -87,6 +119,7 @@ class WeightPackerTest {
   @Test
   void roundTripsRandomShapesAgainstTheReferencePacker() {
     Random shapes = new Random(SEED);
+    int shortLastTiles = 0;
     for (int iteration = 0; iteration < 400; iteration++) {
       long caseSeed = shapes.nextLong();
       Random r = new Random(caseSeed);
@@ -111,23 +144,33 @@ class WeightPackerTest {
       assertEquals(WeightPacker.packedSize(m, cg, kh, kw, bits, tiling), packed.length, what);
 
       int tiles = (m + tiling.peOut() - 1) / tiling.peOut();
+      int last = m - (tiles - 1) * tiling.peOut();
+      if (last < tiling.peOut()) {
+        shortLastTiles++;
+      }
       long stride = WeightPacker.tileStride(cg, kh, kw, bits, tiling);
+      long lastStride =
+          ((long) last * cg * kh * kw * bits + 8L * tiling.burstBytes() - 1)
+              / (8L * tiling.burstBytes())
+              * tiling.burstBytes();
       assertEquals(0, stride % tiling.burstBytes(), what);
-      assertEquals((long) tiles * stride, packed.length, what);
+      assertEquals((tiles - 1) * stride + lastStride, packed.length, what);
 
-      // the excess over the ideal b·weights/8 is the last tile's padding channels plus less than
-      // one burst per tile (docs/accelerator.md §4); measured in bits to stay exact
+      // the excess over the ideal b·weights/8 is less than one burst per tile and nothing else
+      // (docs/accelerator.md §4); measured in bits to stay exact
       long idealBits = (long) bits * codes.length;
-      long paddingBits = (long) (tiles * tiling.peOut() - m) * cg * kh * kw * bits;
       long excessBits = 8L * packed.length - idealBits;
-      assertTrue(excessBits >= paddingBits, what);
+      WeightLayout layout = new WeightLayout(m, cg, kh, kw, bits, tiling);
+      assertEquals(idealBits, layout.idealBits(), what);
+      assertEquals(excessBits, layout.alignmentBits(), what);
+      assertTrue(excessBits >= 0, what);
       assertTrue(
-          excessBits <= paddingBits + tiles * (8L * tiling.burstBytes() - 1),
+          excessBits <= tiles * (8L * tiling.burstBytes() - 1),
           what + ": excess " + excessBits + " bits");
-      assertTrue(
-          packed.length - idealBits / 8.0
-              <= (double) tiling.burstBytes() * tiles + paddingBits / 8.0,
-          what);
+      // the short last tile's gap bytes are zero too
+      for (long b = (tiles - 1) * stride + layout.dataBytes(tiles - 1); b < packed.length; b++) {
+        assertEquals(0, packed[(int) b], what + ": gap byte " + b);
+      }
 
       assertArrayEquals(codes, WeightPacker.unpack(packed, 0, m, cg, kh, kw, bits, tiling), what);
 
@@ -146,13 +189,14 @@ class WeightPackerTest {
       assertTrue(packedBias.length >= 4L * tiles * tiling.peOut(), what);
       assertArrayEquals(bias, WeightPacker.unpackBias(packedBias, 0, m, tiling), what);
     }
+    assertTrue(shortLastTiles > 100, "cases with a short last tile: " + shortLastTiles);
   }
 
   @Test
   void unpackOfTooShortDataNamesTheByteOffset() {
     WeightTiling tiling = new WeightTiling(4, 32);
     byte[] packed = WeightPacker.pack(new int[8 * 3 * 3 * 3], 8, 3, 3, 3, 4, tiling);
-    assertEquals(128, packed.length); // 2 tiles of ceil(4·27·4/8 = 54 → 64)
+    assertEquals(128, packed.length); // 2 tiles of ceil(4·27·4/8) = 54 → 64 bytes
     PackageFormatException e =
         assertThrows(
             PackageFormatException.class,
@@ -194,30 +238,33 @@ class WeightPackerTest {
     assertEquals(new WeightTiling(16, 64), WeightTiling.DEFAULT);
     // resnet20 layer3 conv: 64 x 64 x 3x3 at 4 bits = 4 tiles of 16·576·4/8 = 4608 bytes
     assertEquals(4 * 4608, WeightPacker.packedSize(64, 64, 3, 3, 4, WeightTiling.DEFAULT));
-    // the fc layer: 10 x 64, one tile of 16·64·4/8 = 512 bytes
-    assertEquals(512, WeightPacker.packedSize(10, 64, 1, 1, 4, WeightTiling.DEFAULT));
+    // the fc layer: 10 x 64, one short tile of 10·64·4/8 = 320 bytes (5 bursts)
+    assertEquals(320, WeightPacker.packedSize(10, 64, 1, 1, 4, WeightTiling.DEFAULT));
   }
 
   /**
-   * A direct transcription of docs/accelerator.md §4, one bit at a time: code i of tile t sits at
-   * bits [i·b, (i+1)·b) of the tile's stream, bit j being bit j mod 8 of byte j div 8.
+   * A direct transcription of docs/accelerator.md §4, one bit at a time: tile t holds channels [t·p,
+   * min(m, (t+1)·p)), starts at t times the full tile's stride, and code i of the tile sits at bits
+   * [i·b, (i+1)·b) of its stream, bit j being bit j mod 8 of byte j div 8.
    */
   static byte[] referencePack(
       int[] codes, int m, int cg, int kh, int kw, int bits, WeightTiling tiling) {
     int p = tiling.peOut();
     int burst = tiling.burstBytes();
     int tiles = (m + p - 1) / p;
-    int tileBits = p * cg * kh * kw * bits;
-    int stride = ((tileBits + 7) / 8 + burst - 1) / burst * burst;
-    byte[] out = new byte[tiles * stride];
+    int stride = ((p * cg * kh * kw * bits + 7) / 8 + burst - 1) / burst * burst;
+    int last = m - (tiles - 1) * p;
+    int lastStride = ((last * cg * kh * kw * bits + 7) / 8 + burst - 1) / burst * burst;
+    byte[] out = new byte[(tiles - 1) * stride + lastStride];
     for (int t = 0; t < tiles; t++) {
+      int width = Math.min(p, m - t * p);
       int i = 0;
       for (int c = 0; c < cg; c++) {
         for (int ky = 0; ky < kh; ky++) {
           for (int kx = 0; kx < kw; kx++) {
-            for (int q = 0; q < p; q++, i++) {
+            for (int q = 0; q < width; q++, i++) {
               int ch = t * p + q;
-              int code = ch < m ? codes[((ch * cg + c) * kh + ky) * kw + kx] : 0;
+              int code = codes[((ch * cg + c) * kh + ky) * kw + kx];
               for (int b = 0; b < bits; b++) {
                 if ((code >> b & 1) != 0) {
                   int j = i * bits + b;
@@ -234,7 +281,7 @@ class WeightPackerTest {
 
   @Test
   void referencePackAgreesWithTheHandWorkedExample() {
-    byte[] expected = {(byte) 0x9D, 0x03, 0x00, 0x00, (byte) 0x87, 0x00, 0x00, 0x00};
+    byte[] expected = {(byte) 0x9D, 0x03, 0x00, 0x00, 0x17, 0x00, 0x00, 0x00};
     assertTrue(
         Arrays.equals(
             expected,
