@@ -1,0 +1,147 @@
+package dev.potaccel.serve;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.quantize.QuantizationScheme;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * How one model is served: the optional {@code config.json} in its repository folder, every key
+ * optional, unknown keys refused (a typo must not silently fall back to a default).
+ *
+ * <pre>{@code
+ * {"device": "emulator", "scheme": "int8", "max_batch_size": 32, "max_batch_delay_us": 2000,
+ *  "max_queue_size": 128, "timeout_ms": 30000, "threads": 1}
+ * }</pre>
+ *
+ * @param device where the model runs; the server's {@code --device} when the file does not say
+ * @param scheme the quantization scheme an ONNX model is compiled with for the emulator
+ * @param maxBatchSize most rows (samples) one merged batch holds; 1 turns batching off
+ * @param maxBatchDelay how long the oldest queued request may wait for others to join it
+ * @param maxQueueSize requests waiting per model; one more is refused with 429
+ * @param timeout longest a request may wait in the queue before it is refused
+ * @param threads engine worker threads
+ */
+public record ModelConfig(Device device, QuantizationScheme scheme, int maxBatchSize,
+    Duration maxBatchDelay, int maxQueueSize, Duration timeout, int threads) {
+
+  public static final String FILE = "config.json";
+  private static final Set<String> KEYS = Set.of("device", "scheme", "max_batch_size",
+      "max_batch_delay_us", "max_queue_size", "timeout_ms", "threads");
+
+  public ModelConfig {
+    if (maxBatchSize < 1) {
+      throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
+    }
+    if (maxQueueSize < 1) {
+      throw new IllegalArgumentException("max_queue_size must be at least 1, got " + maxQueueSize);
+    }
+    if (maxBatchDelay.isNegative()) {
+      throw new IllegalArgumentException("max_batch_delay_us must not be negative");
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout_ms must be positive");
+    }
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
+  }
+
+  /** The defaults for {@code device}: batches of up to 32 within 2 ms, 128 queued, 30 s timeout. */
+  public static ModelConfig defaults(Device device) {
+    return new ModelConfig(device, QuantizationScheme.INT8, 32, Duration.ofMillis(2), 128,
+        Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** This configuration with another queue size (tests and the command line). */
+  public ModelConfig withQueue(int size) {
+    return new ModelConfig(device, scheme, maxBatchSize, maxBatchDelay, size, timeout, threads);
+  }
+
+  /**
+   * {@code defaults} overridden by {@code folder/config.json} when there is one.
+   *
+   * @throws IllegalArgumentException naming the file and key at fault
+   */
+  public static ModelConfig read(Path folder, ModelConfig defaults) {
+    Path file = folder.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      return defaults;
+    }
+    try {
+      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), defaults);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses a configuration; {@code source} names it in messages. */
+  static ModelConfig parse(String json, String source, ModelConfig defaults) {
+    JsonObject o;
+    try {
+      JsonElement e = JsonParser.parseString(json);
+      if (!e.isJsonObject()) {
+        throw new IllegalArgumentException(source + ": must be a JSON object");
+      }
+      o = e.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException(source + ": not valid JSON: " + e.getMessage(), e);
+    }
+    Map<String, JsonElement> entries = new TreeMap<>(o.asMap());
+    for (String key : entries.keySet()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException(source + ": unknown key '" + key + "'; valid keys: "
+            + KEYS.stream().sorted().toList());
+      }
+    }
+    try {
+      return new ModelConfig(
+          o.has("device") ? Device.parse(string(o, "device", source)) : defaults.device(),
+          o.has("scheme") ? QuantizationScheme.parse(string(o, "scheme", source))
+              : defaults.scheme(),
+          o.has("max_batch_size") ? integer(o, "max_batch_size", source)
+              : defaults.maxBatchSize(),
+          o.has("max_batch_delay_us")
+              ? Duration.ofNanos(1000L * integer(o, "max_batch_delay_us", source))
+              : defaults.maxBatchDelay(),
+          o.has("max_queue_size") ? integer(o, "max_queue_size", source)
+              : defaults.maxQueueSize(),
+          o.has("timeout_ms") ? Duration.ofMillis(integer(o, "timeout_ms", source))
+              : defaults.timeout(),
+          o.has("threads") ? integer(o, "threads", source) : defaults.threads());
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage() != null && e.getMessage().startsWith(source) ? e
+          : new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String string(JsonObject o, String key, String source) {
+    JsonElement e = o.get(key);
+    if (e instanceof JsonPrimitive p && p.isString()) {
+      return p.getAsString();
+    }
+    throw new IllegalArgumentException(source + ": '" + key + "' must be a string, got " + e);
+  }
+
+  private static int integer(JsonObject o, String key, String source) {
+    JsonElement e = o.get(key);
+    if (e instanceof JsonPrimitive p && p.isNumber()) {
+      double v = p.getAsDouble();
+      if (v == Math.rint(v) && Math.abs(v) <= Integer.MAX_VALUE) {
+        return (int) v;
+      }
+    }
+    throw new IllegalArgumentException(source + ": '" + key + "' must be an integer, got " + e);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.potaccel.serve;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import dev.potaccel.data.FashionMnist;
+import dev.potaccel.device.session.InferenceSession.Device;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code potaccel serve}: the model repository behind KServe v2 REST, gRPC and metrics. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = ServeCommand.Version.class,
+    description = {
+        "Serves every model of a repository over the KServe v2 inference protocol: REST on"
+            + " --http-port, gRPC on --grpc-port, Prometheus metrics on --metrics-port/metrics.",
+        "Repository: DIR/<name>/model.onnx or DIR/<name>/model.potpkg, optional model.json"
+            + " (input normalisation) and config.json (device, scheme, max_batch_size,"
+            + " max_batch_delay_us, max_queue_size, timeout_ms, threads).",
+        "SIGTERM or Ctrl-C: readiness false, new requests refused, in-flight ones answered."})
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--repository", required = true, paramLabel = "DIR",
+      description = "Model repository: one folder per model, named as the model.")
+  Path repository;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every"
+          + " interface).")
+  String host;
+
+  @Option(names = "--http-port", defaultValue = "8000", description = "REST port (default:"
+      + " ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--grpc-port", defaultValue = "8001", description = "gRPC port (default:"
+      + " ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(names = "--metrics-port", defaultValue = "8002", description = "Prometheus metrics"
+      + " port (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--device", defaultValue = "emulator", paramLabel = "DEVICE",
+      description = "Device of models whose config.json names none: emulator or cpu (default:"
+          + " ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Fashion-MNIST for calibrating ONNX models compiled for the emulator"
+          + " (default: /usr/share/datasets/fashion-mnist, else the bundled calibration set).")
+  Path data = FashionMnist.DEBIAN_DIR;
+
+  @Option(names = "--max-body-bytes", defaultValue = "67108864", paramLabel = "N",
+      description = "Largest REST body or gRPC message (default: ${DEFAULT-VALUE}, 64 MiB).")
+  int maxBodyBytes;
+
+  @Option(names = "--shutdown-grace-s", defaultValue = "30", paramLabel = "S",
+      description = "Seconds a shutdown waits for in-flight requests (default:"
+          + " ${DEFAULT-VALUE}).")
+  int shutdownGraceSeconds;
+
+  @Option(names = {"-v", "--verbose"}, description = "Info logs on stderr; -vv debug.")
+  boolean[] verbose = new boolean[0];
+
+  @Override
+  public Integer call() throws InterruptedException {
+    setLogLevels(verbose.length);
+    ModelConfig defaults = ModelConfig.defaults(Device.parse(device));
+    List<ModelSource> models = ModelRepository.scan(repository, defaults, data);
+    ServerOptions options = new ServerOptions(host, httpPort, grpcPort, metricsPort,
+        maxBodyBytes, Duration.ofSeconds(shutdownGraceSeconds));
+    InferenceServer server = InferenceServer.start(options, models);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("potaccel serve: shutting down (answering requests in flight)");
+      server.close();
+      stopped.countDown();
+    }, "shutdown"));
+    System.err.printf("potaccel serve: %d models from %s loading; REST http://%s:%d/v2, gRPC"
+        + " %s:%d, metrics http://%s:%d/metrics%n", models.size(), repository, host,
+        server.httpPort(), host, server.grpcPort(), host, server.metricsPort());
+    List<String> failures = server.awaitLoaded(Duration.ofHours(1));
+    if (!failures.isEmpty()) {
+      for (String f : failures) {
+        System.err.println("error: " + f);
+      }
+      server.close();
+      return 3;
+    }
+    System.err.println("potaccel serve: ready (" + models.stream().map(ModelSource::name)
+        .toList() + ")");
+    stopped.await();
+    return 0;
+  }
+
+  /** WARN by default, INFO with -v, DEBUG with -vv; grpc-java's own logging stays quiet. */
+  private static void setLogLevels(int verbosity) {
+    ILoggerFactory factory = LoggerFactory.getILoggerFactory();
+    if (factory instanceof LoggerContext context) {
+      context.getLogger("dev.potaccel").setLevel(verbosity >= 2 ? Level.DEBUG
+          : verbosity == 1 ? Level.INFO : Level.WARN);
+    }
+    java.util.logging.Logger.getLogger("io.grpc").setLevel(verbosity >= 2
+        ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+  }
+
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"potaccel " + InferenceServer.version()};
+    }
+  }
+}
