@@ -11,20 +11,43 @@ import java.util.Arrays;
 /**
  * CONV (docs/accelerator.md §3.1, fully connected layers included) with §1.3 requantization.
  *
- * <p>Weights are decoded once into int levels laid out {@code [M][K]} with {@code K = (c, ky,
+ * <p>Weights are decoded once into integer levels laid out {@code [M][K]} with {@code K = (c, ky,
  * kx)} of the group. A run treats the layer as a GEMM per group, {@code out[m][j] = bias[m] +
  * sum_k W[m][k] * col[k][j]}, whose columns {@code j} run over every output pixel of every image
- * of the batch. The input codes are first widened to ints in zero-padded planes; then tasks take a
- * block of at most {@link #COLUMNS} columns (and, when there are too few columns to keep the
- * threads busy, a slice of the output channels); each fills an im2col panel of {@link
- * #PANEL_ROWS} K rows at a time with one array copy per output row, accumulates in int rows
- * initialized to the bias, and requantizes the rows into the output codes.
+ * of the batch. The input codes are first <em>spread</em>: widened to numbers in planes {@code
+ * [n][c][kx][hp][ow]} holding, for each kernel column {@code kx}, the zero-padded input rows
+ * already sampled at the output columns ({@code ox * sw + kx * dw}). Then an im2col panel row
+ * {@code (c, ky, kx)} of a stride-1 layer is one array copy per image the task's columns touch
+ * (the output pixels of an image are consecutive in that plane, offset by {@code ky * dh} rows);
+ * with a vertical stride it is one copy per output row. Tasks take a block of at most {@link
+ * #COLUMNS} columns (and, when there are too few columns to keep the threads busy, a slice of the
+ * output channels), fill a panel of {@link #PANEL_ROWS} K rows at a time, multiply-accumulate
+ * ({@link MacKernel}) and requantize the rows into output codes.
+ *
+ * <p><b>Two exact arithmetics.</b> A layer whose §1.4 product bound {@code xmax * sum|v|} is at
+ * most 2^24 on every channel runs in {@code float}: every product and every partial sum of
+ * products, in any order, is then an integer of magnitude at most 2^24, which float32 represents
+ * exactly, so each float operation is exact and the sum equals the int32 one bit for bit. The
+ * bias, which may be large, is added as an int afterwards. Why: AVX2 float multiply and add have
+ * about twice the throughput of the int multiply ({@code vpmulld}). Measured on the Zen 3 machine
+ * of docs/benchmarks.md the gain is small (about 3 % of CPU time on ResNet-20, and never a loss in
+ * our A/B runs), because the C2 kernel is bound by its loads and stores rather than by the
+ * multiplier. Any other layer runs in int32, exact by the §1.4 bound, which the emulator checks
+ * when decoding.
  */
 final class ConvStep implements Step {
-  /** Columns (output pixels across the batch) per task. */
-  static final int COLUMNS = 256;
-  /** K rows per panel: 256 x 256 ints = 256 KiB, about half an L2. */
-  static final int PANEL_ROWS = 256;
+  /**
+   * Columns (output pixels across the batch) per task: long rows amortize the set-up of each
+   * vectorized row loop in {@link MacKernel} (measured 7 to 9 % less CPU than 256 on ResNet-20).
+   */
+  static final int COLUMNS = 512;
+  /** K rows per panel: 128 x 512 ints or floats = 256 KiB, about half an L2. */
+  static final int PANEL_ROWS = 128;
+  /**
+   * The largest product bound ({@code xmax * sum|v|}) of a layer that runs in float: integers up
+   * to 2^24 in magnitude are exact in float32.
+   */
+  static final long FLOAT_EXACT = 1L << 24;
   /** The fewest columns per task before output channels are split instead. */
   private static final int MIN_COLUMNS = 64;
 
@@ -45,20 +68,21 @@ final class ConvStep implements Step {
   private final int dw;
   private final int pt;
   private final int pl;
-  /** Padded plane height and width: {@code h + pad_top + pad_bottom}, likewise. */
+  /** Padded plane height: {@code h + pad_top + pad_bottom}. */
   private final int hp;
-  private final int wp;
   private final int cg;
   private final int mg;
   private final int kg;
-  private final boolean pointwise;
   private final boolean inputSigned;
+  /** Integer weight levels {@code [M][K]}; the int path's operand. */
   private final int[] weights;
+  /** The same levels as floats when the layer runs in float (see the class comment), else null. */
+  private final float[] floatWeights;
   private final int[] bias;
   private final Requantization requant;
 
   private ConvStep(String name, int input, int output, int[] chw, int m, int[] ohw, int[] kernel,
-      int[] pads, int groups, boolean inputSigned, int[] weights, int[] bias,
+      int[] pads, int groups, boolean inputSigned, int[] weights, boolean useFloat, int[] bias,
       Requantization requant) {
     this.name = name;
     this.input = input;
@@ -78,18 +102,27 @@ final class ConvStep implements Step {
     this.pt = pads[0];
     this.pl = pads[1];
     this.hp = h + pads[0] + pads[2];
-    this.wp = w + pads[1] + pads[3];
     this.cg = c / groups;
     this.mg = m / groups;
     this.kg = cg * kh * kw;
-    this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && hp == h && wp == w;
     this.inputSigned = inputSigned;
     this.weights = weights;
+    if (useFloat) {
+      floatWeights = new float[weights.length];
+      for (int i = 0; i < weights.length; i++) {
+        floatWeights[i] = weights[i];
+      }
+    } else {
+      floatWeights = null;
+    }
     this.bias = bias;
     this.requant = requant;
   }
 
-  /** Decodes and checks one CONV command; {@code name} is the command's name for messages. */
+  /**
+   * Decodes and checks one CONV command; {@code name} is the command's name for messages. The
+   * layer runs in float when its product bound allows it and {@code d.floatConv} is set.
+   */
   static ConvStep decode(String name, ConvCommand cmd, Decoding d) {
     BufferInfo in = d.codes(cmd.getInput(), "input");
     BufferInfo out = d.codes(cmd.getOutput(), "output");
@@ -137,9 +170,8 @@ final class ConvStep implements Step {
           + oh + "x" + ow + " outputs, but output " + out.describe() + " is " + mhw[1] + "x"
           + mhw[2]);
     }
-    if ((long) chw[0] * (chw[1] + pads[0] + pads[2]) * (chw[2] + pads[1] + pads[3])
-        > Integer.MAX_VALUE) {
-      throw d.fail("the padded input planes of " + in.describe() + " are too large for the "
+    if ((long) chw[0] * kernel[1] * (chw[1] + pads[0] + pads[2]) * ow > Integer.MAX_VALUE) {
+      throw d.fail("the spread input planes of " + in.describe() + " are too large for the "
           + "emulator");
     }
     int cg = chw[0] / groups;
@@ -206,6 +238,7 @@ final class ConvStep implements Step {
 
     // docs/accelerator.md §1.4: the int32 accumulator never overflows
     long xmax = in.maxMagnitude();
+    long maxProducts = 0;
     for (int i = 0; i < m; i++) {
       long sum = 0;
       for (int k = 0; k < kg; k++) {
@@ -217,9 +250,11 @@ final class ConvStep implements Step {
             + " x sum|v| " + sum + " + |bias| " + Math.abs((long) bias[i]) + ") exceeds 2^31 - 1 "
             + "(docs/accelerator.md §1.4)");
       }
+      maxProducts = Math.max(maxProducts, xmax * sum);
     }
     return new ConvStep(name, cmd.getInput(), cmd.getOutput(), chw, m,
-        new int[] {(int) oh, (int) ow}, kernel, pads, groups, in.signed(), levels, bias, rq);
+        new int[] {(int) oh, (int) ow}, kernel, pads, groups, in.signed(), levels,
+        d.floatConv && maxProducts <= FLOAT_EXACT, bias, rq);
   }
 
   static int positive(int value, String field, Decoding d) {
@@ -273,9 +308,14 @@ final class ConvStep implements Step {
     }
   }
 
-  /** Ints per image of the zero-padded input planes a run builds. */
-  long paddedPerImage() {
-    return (long) c * hp * wp;
+  /** Values per image of the spread input planes a run builds. */
+  long spreadPerImage() {
+    return (long) c * kw * hp * ow;
+  }
+
+  /** True if the layer multiplies and accumulates in float (exactly; see the class comment). */
+  boolean usesFloat() {
+    return floatWeights != null;
   }
 
   String name() {
@@ -302,11 +342,13 @@ final class ConvStep implements Step {
     int batch = run.batch;
     int ohw = oh * ow;
     byte[] y = new byte[batch * m * ohw];
-    int[] xp = run.workers.acquireInts(batch * c * hp * wp);
+    int size = batch * c * kw * hp * ow;
+    Workers workers = run.workers;
+    Object xs = usesFloat() ? workers.acquireFloats(size) : workers.acquireInts(size);
     try {
-      pad(x, xp, batch, run.workers);
+      spread(x, xs, batch, workers);
       int columns = batch * ohw;
-      int threads = run.workers.threads();
+      int threads = workers.threads();
       int nc = COLUMNS;
       int blocks = ceilDiv(columns, nc);
       if (threads > 1 && blocks < 2 * threads) {
@@ -322,68 +364,156 @@ final class ConvStep implements Step {
       int chunks = ceilDiv(m, chunk);
       int colsPerTask = nc;
       int rowsPerTask = chunk;
-      run.workers.parallelFor(blocks * chunks, task -> {
-        Workers.Scratch s = run.workers.acquire();
+      workers.parallelFor(blocks * chunks, task -> {
+        Workers.Scratch s = workers.acquire();
         try {
           int j0 = (task / chunks) * colsPerTask;
           int mA = (task % chunks) * rowsPerTask;
-          block(xp, y, j0, Math.min(colsPerTask, columns - j0), mA,
-              Math.min(m, mA + rowsPerTask), s);
+          int n = Math.min(colsPerTask, columns - j0);
+          int mB = Math.min(m, mA + rowsPerTask);
+          if (xs instanceof float[] f) {
+            blockFloat(f, y, j0, n, mA, mB, s);
+          } else {
+            blockInt((int[]) xs, y, j0, n, mA, mB, s);
+          }
         } finally {
-          run.workers.release(s);
+          workers.release(s);
         }
       });
     } finally {
-      run.workers.releaseInts(xp);
+      if (xs instanceof float[] f) {
+        workers.releaseFloats(f);
+      } else {
+        workers.releaseInts((int[]) xs);
+      }
     }
     run.put(output, y);
   }
 
   /**
-   * {@code xp} = the input codes as ints in zero-padded planes {@code [n][c][hp][wp]}, so panel
-   * rows are plain copies without bounds checks.
+   * {@code xs[n][c][kx][y][ox]} = the input code at padded row {@code y} and padded column {@code
+   * ox * sw + kx * dw} (0 in the padding), as ints or floats: each kernel column's samples of the
+   * zero-padded input, so that panel rows are plain copies without bounds checks. It holds {@code
+   * kw} values per padded input row position; in exchange a stride-1 panel row is one copy per
+   * image instead of one per output row, which dominated the layers with short rows (7x7).
    */
-  private void pad(byte[] x, int[] xp, int batch, Workers workers) {
+  private void spread(byte[] x, Object xs, int batch, Workers workers) {
     int planes = batch * c;
-    int perTask = Math.max(1, (1 << 15) / (hp * wp));
+    int perTask = Math.max(1, (1 << 15) / (kw * hp * ow));
     workers.parallelFor(ceilDiv(planes, perTask), t -> {
       int end = Math.min(planes, (t + 1) * perTask);
-      for (int plane = t * perTask; plane < end; plane++) {
-        int src = plane * h * w;
-        int dst = plane * hp * wp;
-        if (hp == h && wp == w) {
-          toInts(x, src, xp, dst, h * w);
-          continue;
+      if (xs instanceof float[] f) {
+        float[] plane = new float[h * w];
+        for (int p = t * perTask; p < end; p++) {
+          widen(x, p * h * w, plane);
+          spreadPlane(plane, f, p * kw * hp * ow);
         }
-        Arrays.fill(xp, dst, dst + pt * wp, 0);
-        for (int iy = 0; iy < h; iy++) {
-          int row = dst + (pt + iy) * wp;
-          Arrays.fill(xp, row, row + pl, 0);
-          toInts(x, src + iy * w, xp, row + pl, w);
-          Arrays.fill(xp, row + pl + w, row + wp, 0);
+      } else {
+        int[] plane = new int[h * w];
+        for (int p = t * perTask; p < end; p++) {
+          widen(x, p * h * w, plane);
+          spreadPlane(plane, (int[]) xs, p * kw * hp * ow);
         }
-        Arrays.fill(xp, dst + (pt + h) * wp, dst + hp * wp, 0);
       }
     });
   }
 
-  /** Codes to ints, sign- or zero-extended. */
-  private void toInts(byte[] x, int src, int[] out, int dst, int len) {
-    if (inputSigned) {
-      for (int t = 0; t < len; t++) {
-        out[dst + t] = x[src + t];
-      }
-    } else {
-      for (int t = 0; t < len; t++) {
-        out[dst + t] = x[src + t] & 0xFF;
-      }
+  /**
+   * One input plane's codes as numbers. Widening is scalar (C2 on JDK 17 does not vectorize byte
+   * to int or float), so it is done once per plane, in one loop, before the {@code kw} copies.
+   */
+  private void widen(byte[] x, int src, float[] plane) {
+    int mask = inputSigned ? -1 : 0xFF;
+    for (int t = 0; t < plane.length; t++) {
+      plane[t] = x[src + t] & mask;
     }
   }
 
-  /** Output channels {@code [mA, mB)} of columns {@code [j0, j0 + n)}. */
-  private void block(int[] xp, byte[] y, int j0, int n, int mA, int mB, Workers.Scratch s) {
-    int[][] acc = s.acc;
-    int[][] panel = s.panel;
+  private void widen(byte[] x, int src, int[] plane) {
+    int mask = inputSigned ? -1 : 0xFF;
+    for (int t = 0; t < plane.length; t++) {
+      plane[t] = x[src + t] & mask;
+    }
+  }
+
+  /**
+   * The {@code kw} spread planes of one widened input plane. Rows are short (7 to 28 values in
+   * ResNet-20), so per-row work is kept to one array copy plus the zeros of the padding columns.
+   */
+  private void spreadPlane(float[] plane, float[] xs, int dst) {
+    int kwPlane = hp * ow;
+    for (int kx = 0; kx < kw; kx++) {
+      int shift = kx * dw - pl;
+      int lo = oxLo(shift);
+      int hi = oxHi(shift, lo);
+      int d0 = dst + kx * kwPlane;
+      Arrays.fill(xs, d0, d0 + pt * ow, 0f);
+      for (int iy = 0; iy < h; iy++) {
+        int d = d0 + (pt + iy) * ow;
+        for (int t = 0; t < lo; t++) {
+          xs[d + t] = 0f;
+        }
+        int s0 = iy * w + shift;
+        if (sw == 1) {
+          System.arraycopy(plane, s0 + lo, xs, d + lo, hi - lo);
+        } else {
+          for (int ox = lo; ox < hi; ox++) {
+            xs[d + ox] = plane[s0 + ox * sw];
+          }
+        }
+        for (int t = hi; t < ow; t++) {
+          xs[d + t] = 0f;
+        }
+      }
+      Arrays.fill(xs, d0 + (pt + h) * ow, d0 + kwPlane, 0f);
+    }
+  }
+
+  /** {@link #spreadPlane} in ints. */
+  private void spreadPlane(int[] plane, int[] xs, int dst) {
+    int kwPlane = hp * ow;
+    for (int kx = 0; kx < kw; kx++) {
+      int shift = kx * dw - pl;
+      int lo = oxLo(shift);
+      int hi = oxHi(shift, lo);
+      int d0 = dst + kx * kwPlane;
+      Arrays.fill(xs, d0, d0 + pt * ow, 0);
+      for (int iy = 0; iy < h; iy++) {
+        int d = d0 + (pt + iy) * ow;
+        for (int t = 0; t < lo; t++) {
+          xs[d + t] = 0;
+        }
+        int s0 = iy * w + shift;
+        if (sw == 1) {
+          System.arraycopy(plane, s0 + lo, xs, d + lo, hi - lo);
+        } else {
+          for (int ox = lo; ox < hi; ox++) {
+            xs[d + ox] = plane[s0 + ox * sw];
+          }
+        }
+        for (int t = hi; t < ow; t++) {
+          xs[d + t] = 0;
+        }
+      }
+      Arrays.fill(xs, d0 + (pt + h) * ow, d0 + kwPlane, 0);
+    }
+  }
+
+  /** The first output column whose input column {@code ox * sw + shift} is not left padding. */
+  private int oxLo(int shift) {
+    return shift >= 0 ? 0 : Math.min(ow, ceilDiv(-shift, sw));
+  }
+
+  /** One past the last output column whose input column is not right padding; at least lo. */
+  private int oxHi(int shift, int lo) {
+    int hi = shift > w - 1 ? 0 : Math.min(ow, (w - 1 - shift) / sw + 1);
+    return Math.max(lo, hi);
+  }
+
+  /** Output channels {@code [mA, mB)} of columns {@code [j0, j0 + n)}, in int32. */
+  private void blockInt(int[] xs, byte[] y, int j0, int n, int mA, int mB, Workers.Scratch s) {
+    int[][] acc = s.intAcc();
+    int[][] panel = s.intPanel();
     for (int r = mA; r < mB; r++) {
       Arrays.fill(acc[r - mA], 0, n, bias[r]);
     }
@@ -392,68 +522,101 @@ final class ConvStep implements Step {
       int r1 = Math.min(mB, (g + 1) * mg);
       for (int k0 = 0; k0 < kg; k0 += PANEL_ROWS) {
         int kLen = Math.min(PANEL_ROWS, kg - k0);
-        fillPanel(panel, xp, g, k0, kLen, j0, n);
+        fillPanel(panel, xs, g, k0, kLen, j0, n);
         MacKernel.multiplyAccumulate(r1 - r0, n, kLen, weights, r0 * kg + k0, kg, panel, acc,
             r0 - mA);
       }
     }
-    int ohw = oh * ow;
     for (int r = mA; r < mB; r++) {
-      int[] row = acc[r - mA];
-      int j = j0;
-      int end = j0 + n;
-      while (j < end) {
-        int img = j / ohw;
-        int p = j - img * ohw;
-        int len = Math.min(ohw - p, end - j);
-        requant.row(row, j - j0, len, y, (img * m + r) * ohw + p, r);
-        j += len;
+      requantize(acc[r - mA], y, j0, n, r);
+    }
+  }
+
+  /**
+   * Output channels {@code [mA, mB)} of columns {@code [j0, j0 + n)}, in float: exact because the
+   * layer's product bound is at most {@link #FLOAT_EXACT} (class comment); the bias is added to
+   * the converted sums as an int.
+   */
+  private void blockFloat(float[] xs, byte[] y, int j0, int n, int mA, int mB,
+      Workers.Scratch s) {
+    float[][] acc = s.floatAcc();
+    float[][] panel = s.floatPanel();
+    for (int r = mA; r < mB; r++) {
+      Arrays.fill(acc[r - mA], 0, n, 0f);
+    }
+    for (int g = mA / mg; g <= (mB - 1) / mg; g++) {
+      int r0 = Math.max(mA, g * mg);
+      int r1 = Math.min(mB, (g + 1) * mg);
+      for (int k0 = 0; k0 < kg; k0 += PANEL_ROWS) {
+        int kLen = Math.min(PANEL_ROWS, kg - k0);
+        fillPanel(panel, xs, g, k0, kLen, j0, n);
+        MacKernel.multiplyAccumulate(r1 - r0, n, kLen, floatWeights, r0 * kg + k0, kg, panel,
+            acc, r0 - mA);
       }
+    }
+    int[] sums = s.intRow();
+    for (int r = mA; r < mB; r++) {
+      float[] row = acc[r - mA];
+      int b = bias[r];
+      for (int t = 0; t < n; t++) {
+        sums[t] = (int) row[t] + b;
+      }
+      requantize(sums, y, j0, n, r);
+    }
+  }
+
+  /** Requantizes accumulator row {@code r} of columns {@code [j0, j0 + n)} into {@code y}. */
+  private void requantize(int[] row, byte[] y, int j0, int n, int r) {
+    int ohw = oh * ow;
+    int j = j0;
+    int end = j0 + n;
+    while (j < end) {
+      int img = j / ohw;
+      int p = j - img * ohw;
+      int len = Math.min(ohw - p, end - j);
+      requant.row(row, j - j0, len, y, (img * m + r) * ohw + p, r);
+      j += len;
     }
   }
 
   /**
    * Panel rows {@code q < kLen}: K index {@code k0 + q} of group {@code g} at columns {@code
-   * j0 .. j0 + n}, copied from the padded planes one output row at a time.
+   * j0 .. j0 + n}, copied from the spread planes {@code xs} (an int[] or float[] matching the
+   * panel's rows): one copy per image for stride-1 rows, else one per output row.
    */
-  private void fillPanel(int[][] panel, int[] xp, int g, int k0, int kLen, int j0, int n) {
+  private void fillPanel(Object[] panel, Object xs, int g, int k0, int kLen, int j0, int n) {
     int khw = kh * kw;
     int ohw = oh * ow;
-    int plane = hp * wp;
+    int plane = hp * ow;
     for (int q = 0; q < kLen; q++) {
       int k = k0 + q;
       int ci = k / khw;
       int rem = k - ci * khw;
       int ky = rem / kw;
       int kx = rem - ky * kw;
-      int[] row = panel[q];
+      Object row = panel[q];
       int d = 0;
       int j = j0;
       while (d < n) {
         int img = j / ohw;
         int p = j - img * ohw;
         int len = Math.min(ohw - p, n - d);
-        int base = (img * c + g * cg + ci) * plane + ky * dh * wp + kx * dw;
-        if (pointwise) {
-          System.arraycopy(xp, base + p, row, d, len);
+        int base = (((img * c + g * cg + ci) * kw) + kx) * plane + ky * dh * ow;
+        if (sh == 1) {
+          // output row oy reads spread row oy + ky * dh: the image's pixels are consecutive
+          System.arraycopy(xs, base + p, row, d, len);
         } else {
           int oy = p / ow;
           int ox = p - oy * ow;
-          int src = base + oy * sh * wp + ox * sw;
+          int src = base + oy * sh * ow + ox;
           int dd = d;
           int left = len;
           while (left > 0) {
             int cnt = Math.min(ow - ox, left);
-            if (sw == 1) {
-              System.arraycopy(xp, src, row, dd, cnt);
-            } else {
-              for (int t = 0; t < cnt; t++) {
-                row[dd + t] = xp[src + t * sw];
-              }
-            }
+            System.arraycopy(xs, src, row, dd, cnt);
             dd += cnt;
             left -= cnt;
-            src += sh * wp - ox * sw; // the start of the next output row
+            src += sh * ow - ox; // the start of the next output row
             ox = 0;
           }
         }

@@ -14,12 +14,18 @@ final class Decoding {
   final BufferInfo[] buffers;
   final byte[] weights;
   final byte[] biases;
+  /**
+   * Whether CONV layers whose product bound allows it run in (exact) float arithmetic; false
+   * forces int32 everywhere, for tests that compare the two.
+   */
+  final boolean floatConv;
   private WeightTiling tiling;
   private String where = "";
 
-  Decoding(AcceleratorPackage pkg, String source) {
+  Decoding(AcceleratorPackage pkg, String source, boolean floatConv) {
     this.pkg = pkg;
     this.source = source;
+    this.floatConv = floatConv;
     this.weights = pkg.getWeights().toByteArray();
     this.biases = pkg.getBiases().toByteArray();
     this.buffers = new BufferInfo[pkg.getBuffersCount()];

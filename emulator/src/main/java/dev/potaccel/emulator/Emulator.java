@@ -55,6 +55,14 @@ public final class Emulator implements AutoCloseable {
    * @throws IllegalArgumentException if {@code threads < 1}
    */
   public Emulator(AcceleratorPackage pkg, int threads, HostExecutor host) {
+    this(pkg, threads, host, true);
+  }
+
+  /**
+   * As the public constructor; {@code floatConv = false} runs every CONV in int32 even where the
+   * exact float path applies (ConvStep), so tests can compare the two on the same layers.
+   */
+  Emulator(AcceleratorPackage pkg, int threads, HostExecutor host, boolean floatConv) {
     Objects.requireNonNull(pkg, "pkg");
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -63,7 +71,7 @@ public final class Emulator implements AutoCloseable {
     this.model = name.isEmpty() ? "(unnamed)" : name;
     String source = "package '" + model + "'";
     PackageValidator.validate(pkg, source);
-    Decoding d = new Decoding(pkg, source);
+    Decoding d = new Decoding(pkg, source, floatConv);
     this.buffers = d.buffers;
     this.inputs = indices(pkg.getInputBuffersList(), "input_buffers", d);
     this.outputs = indices(pkg.getOutputBuffersList(), "output_buffers", d);
@@ -104,7 +112,7 @@ public final class Emulator implements AutoCloseable {
       }
       if (step instanceof ConvStep c) {
         maxChannels = Math.max(maxChannels, c.outChannels());
-        perImage = Math.max(perImage, c.paddedPerImage());
+        perImage = Math.max(perImage, c.spreadPerImage());
       }
       steps[i] = step;
     }
@@ -162,6 +170,11 @@ public final class Emulator implements AutoCloseable {
       out[i] = dead.get(i).stream().mapToInt(Integer::intValue).toArray();
     }
     return out;
+  }
+
+  /** Command {@code i} as decoded, for tests. */
+  Step step(int i) {
+    return steps[i];
   }
 
   /** The package's model name ({@code provenance.model_name}). */

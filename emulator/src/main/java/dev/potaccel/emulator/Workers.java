@@ -20,15 +20,61 @@ final class Workers {
   private final int columns;
   private final ConcurrentLinkedQueue<Scratch> free = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<int[]> freeInts = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<float[]> freeFloats = new ConcurrentLinkedQueue<>();
 
-  /** Scratch for one convolution task: a panel of activation rows and int accumulator rows. */
+  /**
+   * Scratch for one convolution task: a panel of activation rows and accumulator rows, as ints
+   * or floats (allocated on first use: most packages run only float layers), and one int row.
+   */
   static final class Scratch {
-    final int[][] panel;
-    final int[][] acc;
+    private final int panelRows;
+    private final int accRows;
+    private final int columns;
+    private int[][] intPanel;
+    private int[][] intAcc;
+    private float[][] floatPanel;
+    private float[][] floatAcc;
+    private int[] intRow;
 
     Scratch(int panelRows, int accRows, int columns) {
-      panel = new int[panelRows][columns];
-      acc = new int[accRows][columns];
+      this.panelRows = panelRows;
+      this.accRows = accRows;
+      this.columns = columns;
+    }
+
+    int[][] intPanel() {
+      if (intPanel == null) {
+        intPanel = new int[panelRows][columns];
+      }
+      return intPanel;
+    }
+
+    int[][] intAcc() {
+      if (intAcc == null) {
+        intAcc = new int[accRows][columns];
+      }
+      return intAcc;
+    }
+
+    float[][] floatPanel() {
+      if (floatPanel == null) {
+        floatPanel = new float[panelRows][columns];
+      }
+      return floatPanel;
+    }
+
+    float[][] floatAcc() {
+      if (floatAcc == null) {
+        floatAcc = new float[accRows][columns];
+      }
+      return floatAcc;
+    }
+
+    int[] intRow() {
+      if (intRow == null) {
+        intRow = new int[columns];
+      }
+      return intRow;
     }
   }
 
@@ -117,6 +163,16 @@ final class Workers {
     freeInts.offer(a);
   }
 
+  /** As {@link #acquireInts}, for floats; give it back with {@link #releaseFloats}. */
+  float[] acquireFloats(int size) {
+    float[] a = freeFloats.poll();
+    return a != null && a.length >= size ? a : new float[size];
+  }
+
+  void releaseFloats(float[] a) {
+    freeFloats.offer(a);
+  }
+
   /** Stops the pool's threads and drops the scratch buffers. */
   void shutdown() {
     if (pool != null) {
@@ -124,5 +180,6 @@ final class Workers {
     }
     free.clear();
     freeInts.clear();
+    freeFloats.clear();
   }
 }
