@@ -4,9 +4,9 @@ Every entry maps a CLI name (``--arch``) to a factory plus the
 hyper-parameters it is trained with by default, so that adding a model is a
 matter of adding a class and one ``register(...)`` call.
 
-Only ``lenet5`` has been trained and published so far; the others are
-defined (for 1x28x28 inputs by default) so their graphs can be inspected,
-but their default recipes have not been validated yet.
+``trained=True`` marks the entries whose default recipe produced the
+published model in ``models/``; the others are defined (for 1x28x28 inputs by
+default) but their recipes are not validated yet.
 
 All models return raw logits (no softmax in the graph).
 """
@@ -80,6 +80,7 @@ class _Linear(nn.Linear):
     "vgg-small",
     "VGG-style: [conv3x3-BN-ReLU x2, maxpool2] x3 with 32/64/128 channels (28->14->7->3), "
     "flatten(128*3*3=1152) - fc256-ReLU-dropout(0.3) - fc10 (logits)",
+    trained=True,
     optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=15, hflip=True,
     crop=2, label_smoothing=0.1, channels_last=True,
 )
