@@ -19,7 +19,12 @@ public enum BackendKind {
    * The bit-exact accelerator emulator running a package compiled in memory (calibrated on
    * training images, quantized with {@code --scheme}); see {@link EmulatorBackend}.
    */
-  EMULATOR("emulator");
+  EMULATOR("emulator"),
+  /**
+   * The accelerator kernels on OpenCL device 0 of platform 0 (PoCL in CI), running the package the
+   * emulator backend compiles; see {@link OpenClBackend}.
+   */
+  OPENCL("opencl");
 
   private final String id;
 
@@ -65,11 +70,12 @@ public enum BackendKind {
       case CPU -> new CpuBackend(graph, options.threads());
       case ONNXRUNTIME -> new OnnxRuntimeBackend(file, options.threads());
       case EMULATOR -> EmulatorBackend.compile(file, graph, options);
+      case OPENCL -> OpenClBackend.compile(file, graph, options);
     };
   }
 
   /** Whether this backend computes in reduced precision (its outputs differ numerically). */
   public boolean quantized() {
-    return this == EMULATOR;
+    return this == EMULATOR || this == OPENCL;
   }
 }

@@ -158,6 +158,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (b instanceof EmulatorBackend e) {
           out.printf(Locale.ROOT, "emulator: %s%n", e.description());
         }
+        if (b instanceof OpenClBackend o) {
+          out.printf(Locale.ROOT, "opencl:  %s%n", o.description());
+        }
       }
       out.println();
       out.print(ResultTable.format(results, BackendKind.ONNXRUNTIME.id()));

@@ -14,6 +14,7 @@ import dev.potaccel.data.ModelMetadata;
 import dev.potaccel.device.EmulatorSession;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.Tensor;
+import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.quantize.QuantizationScheme;
 import dev.potaccel.quantize.QuantizedGraph;
 import dev.potaccel.quantize.Quantizer;
@@ -55,11 +56,26 @@ final class EmulatorBackend implements Backend {
    * @throws InputFileException naming the Debian package when the training split is missing
    */
   static EmulatorBackend compile(Path file, Graph graph, BackendOptions options) {
+    Compiled c = compilePackage(file, graph, options);
+    return new EmulatorBackend(EmulatorSession.open(c.pkg(), options.threads()),
+        options.scheme(), c.description());
+  }
+
+  /** A package compiled in memory, and the table header line that says how. */
+  record Compiled(AcceleratorPackage pkg, String description) {}
+
+  /**
+   * Compiles {@code graph} (imported from {@code file}) as this backend does; shared with the
+   * OpenCL backend, which runs the same package.
+   *
+   * @throws InputFileException naming the Debian package when the training split is missing
+   */
+  static Compiled compilePackage(Path file, Graph graph, BackendOptions options) {
     String name = file.getFileName().toString();
     FashionMnist data = FashionMnist.directory(options.trainingData());
     if (!data.has(FashionMnist.Split.TRAIN)) {
-      throw new InputFileException(name + ": the emulator backend compiles the model in memory,"
-          + " which needs " + Calibrator.DEFAULT_IMAGES + " calibration images from the"
+      throw new InputFileException(name + ": the emulator and opencl backends compile the model"
+          + " in memory, which needs " + Calibrator.DEFAULT_IMAGES + " calibration images from the"
           + " Fashion-MNIST training split, and there is none in " + options.trainingData()
           + ": apt-get install " + FashionMnist.DEBIAN_PACKAGE + " (or give --data DIR with"
           + " train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]). Test images are"
@@ -81,8 +97,7 @@ final class EmulatorBackend implements Backend {
             + " (calibrated on %d training images of %s, seed %d; default tiling)",
         options.scheme().id(), millis, calibration.size(), options.trainingData(),
         Calibrator.DEFAULT_SEED);
-    return new EmulatorBackend(EmulatorSession.open(compiled.pkg(), options.threads()),
-        options.scheme(), description);
+    return new Compiled(compiled.pkg(), description);
   }
 
   @Override

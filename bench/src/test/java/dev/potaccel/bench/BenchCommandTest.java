@@ -96,7 +96,7 @@ class BenchCommandTest {
     int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "cpu,gpu");
 
     assertEquals(2, code);
-    assertTrue(err.toString().contains("unknown device 'gpu'; choose from cpu, onnxruntime, emulator"),
+    assertTrue(err.toString().contains("unknown device 'gpu'; choose from cpu, onnxruntime, emulator, opencl"),
         err.toString());
   }
 

@@ -6,9 +6,10 @@ import java.util.stream.Collectors;
 
 /**
  * Which device a command runs on, as written on the command line: {@code cpu} (the FP32 reference
- * engine) or {@code emulator} (the bit-exact accelerator emulator, running compiled packages);
- * {@code opencl[:platform[:device]]} joins the {@link Kind} enum when its device exists, so the
- * parse and its error message grow in one place.
+ * engine), {@code emulator} (the bit-exact accelerator emulator, running compiled packages) or
+ * {@code opencl[:platform[:device]]} (the accelerator kernels on an OpenCL device, indices as
+ * {@code potaccel devices} lists them, 0:0 by default). A new kind joins the {@link Kind} enum, so
+ * the parse and its error message grow in one place.
  *
  * @param platform OpenCL platform index, 0 for devices without one
  * @param device OpenCL device index on the platform, 0 for devices without one
@@ -18,7 +19,8 @@ public record DeviceSpec(Kind kind, int platform, int device) {
   /** The devices potaccel can run on. */
   public enum Kind {
     CPU("cpu", false),
-    EMULATOR("emulator", false);
+    EMULATOR("emulator", false),
+    OPENCL("opencl", true);
 
     private final String id;
     private final boolean indexed;
@@ -57,7 +59,7 @@ public record DeviceSpec(Kind kind, int platform, int device) {
   }
 
   /**
-   * Parses "cpu", "emulator" (and later "opencl", "opencl:1", "opencl:1:0").
+   * Parses "cpu", "emulator", "opencl", "opencl:1", "opencl:1:0".
    *
    * @throws IllegalArgumentException naming the valid devices when {@code text} is none of them
    */

@@ -43,7 +43,8 @@ final class EvalCommand implements Callable<Integer> {
   private static final Gson GSON = new Gson();
 
   @Option(names = "--model", paramLabel = "MODEL",
-      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator);"
+      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator or"
+          + " opencl);"
           + " class names and normalisation come from MODEL.json beside it when present."
           + " Default: the bundled " + BundledDemo.MODEL + ".")
   Path model;

@@ -1,12 +1,22 @@
 package dev.potaccel.cli;
 
 import dev.potaccel.data.InputFileException;
+import dev.potaccel.device.HostGraphExecutor;
+import dev.potaccel.device.opencl.CommandTime;
+import dev.potaccel.device.opencl.OpenClDevice;
+import dev.potaccel.device.opencl.OpenClPackage;
+import dev.potaccel.device.opencl.OpenClRun;
 import dev.potaccel.emulator.cost.AcceleratorDescription;
 import dev.potaccel.emulator.cost.CostModel;
 import dev.potaccel.emulator.cost.CostReport;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.PackageFile;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +27,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code potaccel profile}: the emulator's cost model for a compiled package on an accelerator
  * description: per-layer cycles (compute- or memory-bound), DMA bytes, buffer traffic, energy,
- * and the resources of the PE array.
+ * and the resources of the PE array. With {@code --device opencl[:p[:d]]} it runs the package on
+ * the OpenCL device instead and prints the measured device time of every command (OpenCL
+ * profiling events), the program load time (source build, cache or bitstream) and the transfers.
  */
 @Command(name = "profile",
     mixinStandardHelpOptions = true,
@@ -41,6 +53,16 @@ final class ProfileCommand implements Callable<Integer> {
           + " array at 200 MHz tiled as the package is, with the buffers it was compiled for.")
   Path accelerator;
 
+  @Option(names = "--device", paramLabel = "DEVICE", converter = DeviceOptions.Converter.class,
+      description = "opencl[:platform[:device]]: measure per-command device times on that"
+          + " OpenCL device (random inputs; warm-up run, then --runs runs). Default: the cost"
+          + " model's estimate.")
+  DeviceSpec device;
+
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
+      description = "Measured runs on --device opencl, averaged. Default: ${DEFAULT-VALUE}.")
+  int runs;
+
   @Spec
   CommandSpec spec;
 
@@ -50,6 +72,17 @@ final class ProfileCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
     }
     AcceleratorPackage pkg = PackageFile.read(model);
+    if (device != null) {
+      if (device.kind() != DeviceSpec.Kind.OPENCL) {
+        throw new ParameterException(spec.commandLine(), "--device " + device + ": profile"
+            + " measures OpenCL devices; without --device it estimates with the cost model");
+      }
+      if (runs < 1) {
+        throw new ParameterException(spec.commandLine(), "--runs must be at least 1, got "
+            + runs);
+      }
+      return measure(pkg);
+    }
     AcceleratorDescription d = AcceleratorDescription.defaultFor(pkg);
     if (accelerator != null) {
       d = AcceleratorFile.read(accelerator, d);
@@ -64,5 +97,69 @@ final class ProfileCommand implements Callable<Integer> {
     spec.commandLine().getOut().print(report.toTable());
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** Runs the package on the OpenCL device and prints the mean device time per command. */
+  private int measure(AcceleratorPackage pkg) {
+    PrintWriter out = spec.commandLine().getOut();
+    int threads = Runtime.getRuntime().availableProcessors();
+    try (OpenClDevice dev = OpenClDevice.open(device.platform(), device.device(),
+            OpenClDevice.Options.defaults());
+        HostGraphExecutor host = new HostGraphExecutor(pkg, threads);
+        OpenClPackage loaded = dev.load(pkg, host)) {
+      List<float[]> inputs = new ArrayList<>();
+      SplittableRandom random = new SplittableRandom(1);
+      for (int i = 0; i < loaded.inputCount(); i++) {
+        long per = 1;
+        for (int d : loaded.inputShape(i)) {
+          per *= d;
+        }
+        float[] v = new float[(int) (per * batch)];
+        for (int j = 0; j < v.length; j++) {
+          v[j] = (float) random.nextDouble();
+        }
+        inputs.add(v);
+      }
+      loaded.run(batch, inputs); // warm-up: PoCL compiles each kernel's work-group function here
+      List<OpenClRun> measured = new ArrayList<>();
+      for (int r = 0; r < runs; r++) {
+        measured.add(loaded.run(batch, inputs));
+      }
+      out.printf(Locale.ROOT, "%s on %s '%s' (bitstream %s), batch %d, mean of %d runs%n",
+          model, dev.info().spec(), dev.info().deviceName(), dev.manifest().name(), batch, runs);
+      out.printf(Locale.ROOT, "load: %s; package loaded in %.1f ms, %d bytes resident,"
+              + " %d activation slots%n", loaded.programReport(), loaded.loadNanos() / 1e6,
+          loaded.residentBytes(), loaded.slotBytesPerImage().length);
+      List<CommandTime> first = measured.get(0).times();
+      double total = 0;
+      double[] mean = new double[first.size()];
+      for (OpenClRun run : measured) {
+        for (int i = 0; i < mean.length; i++) {
+          mean[i] += run.times().get(i).nanos() / 1e6 / runs;
+        }
+      }
+      for (double m : mean) {
+        total += m;
+      }
+      out.printf(Locale.ROOT, "%4s  %-32s %-9s %-20s %10s %6s%n", "#", "command", "kind",
+          "kernel", "ms", "%");
+      for (int i = 0; i < mean.length; i++) {
+        CommandTime t = first.get(i);
+        out.printf(Locale.ROOT, "%4s  %-32s %-9s %-20s %10.3f %5.1f%%%n",
+            t.command() < 0 ? "" : Integer.toString(t.command()), clip(t.name(), 32), t.kind(),
+            t.kernel(), mean[i], total > 0 ? 100 * mean[i] / total : 0);
+      }
+      double wall = measured.stream().mapToLong(OpenClRun::wallNanos).average().orElse(0) / 1e6;
+      out.printf(Locale.ROOT, "total device time %.3f ms (kernels %.3f ms), wall %.3f ms per run,"
+              + " %.1f images/s%n", total,
+          measured.stream().mapToLong(OpenClRun::kernelNanos).average().orElse(0) / 1e6, wall,
+          wall > 0 ? batch * 1000 / wall : 0);
+      out.flush();
+    }
+    return 0;
+  }
+
+  private static String clip(String s, int n) {
+    return s.length() <= n ? s : s.substring(0, n - 1) + "~";
   }
 }

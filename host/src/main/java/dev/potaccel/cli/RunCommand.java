@@ -38,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
   @Option(names = "--model", paramLabel = "MODEL",
-      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator);"
+      description = "ONNX model (.onnx) or compiled package (.potpkg, for --device emulator or"
+          + " opencl);"
           + " class names and normalisation come from MODEL.json beside it when present."
           + " Default: the bundled " + BundledDemo.MODEL + ".")
   Path model;

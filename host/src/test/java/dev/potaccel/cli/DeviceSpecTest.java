@@ -17,14 +17,23 @@ class DeviceSpecTest {
   void unknownDeviceListsTheValidOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> DeviceSpec.parse("fpga"));
-    assertEquals("unknown device 'fpga'; valid devices: cpu, emulator", e.getMessage());
+    assertEquals("unknown device 'fpga'; valid devices: cpu, emulator,"
+        + " opencl[:platform[:device]]", e.getMessage());
+  }
+
+  @Test
+  void openClTakesAPlatformAndADeviceIndex() {
+    assertEquals(new DeviceSpec(DeviceSpec.Kind.OPENCL, 0, 0), DeviceSpec.parse("opencl"));
+    assertEquals(new DeviceSpec(DeviceSpec.Kind.OPENCL, 1, 2), DeviceSpec.parse("opencl:1:2"));
+    assertEquals("opencl:1:0", DeviceSpec.parse("OpenCL:1").toString());
+    assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse("opencl:1:2:3"));
   }
 
   @Test
   void cpuTakesNoIndex() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> DeviceSpec.parse("cpu:0"));
-    assertEquals("device 'cpu:0': cpu takes no index; valid devices: cpu, emulator",
-        e.getMessage());
+    assertEquals("device 'cpu:0': cpu takes no index; valid devices: cpu, emulator,"
+        + " opencl[:platform[:device]]", e.getMessage());
   }
 }

@@ -160,7 +160,7 @@ class EvalCommandTest {
     assertEquals(2, CliRun.of("eval", "--threads", "0").exitCode());
     CliRun r = CliRun.of("eval", "--device", "gpu");
     assertEquals(2, r.exitCode(), r.transcript());
-    assertTrue(r.err().contains("unknown device 'gpu'; valid devices: cpu, emulator"),
+    assertTrue(r.err().contains("unknown device 'gpu'; valid devices: cpu, emulator, opencl[:platform[:device]]"),
         r.transcript());
   }
 

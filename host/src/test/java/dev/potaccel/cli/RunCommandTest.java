@@ -60,7 +60,7 @@ class RunCommandTest {
   void unknownDeviceIsAUsageErrorListingValidDevices() {
     CliRun r = CliRun.of("run", "--device", "gpu");
     assertEquals(2, r.exitCode(), r.transcript());
-    assertTrue(r.err().contains("unknown device 'gpu'; valid devices: cpu, emulator"),
+    assertTrue(r.err().contains("unknown device 'gpu'; valid devices: cpu, emulator, opencl[:platform[:device]]"),
         r.transcript());
   }
 
@@ -72,7 +72,7 @@ class RunCommandTest {
         "--threads")) {
       assertTrue(r.out().contains(option), option + " in " + r.transcript());
     }
-    assertTrue(r.out().contains("Where to run: cpu, emulator."), r.transcript());
+    assertTrue(r.out().contains("Where to run: cpu, emulator, opencl[:platform[:"), r.transcript());
   }
 
   @Test

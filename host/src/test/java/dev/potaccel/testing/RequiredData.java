@@ -30,4 +30,32 @@ public final class RequiredData {
     }
     return dir;
   }
+
+  /**
+   * The first OpenCL device that a bundled bitstream manifest matches (PoCL's CPU device with
+   * {@code pocl-cpu}); otherwise fails (CI) or skips (developer machine) naming what to install.
+   */
+  public static dev.potaccel.device.opencl.ClDeviceInfo openClDevice() {
+    String install = "install PoCL with `apt-get install pocl-opencl-icd ocl-icd-opencl-dev"
+        + " clinfo` (bash .ci/run does this)";
+    String msg;
+    try {
+      var manifests = dev.potaccel.device.opencl.BitstreamManifest.bundled();
+      for (var d : dev.potaccel.device.opencl.OpenClDevice.devices()) {
+        for (var m : manifests) {
+          if (dev.potaccel.device.opencl.ManifestCheck.deviceMismatches(d, m).isEmpty()) {
+            return d;
+          }
+        }
+      }
+      msg = "no OpenCL device matches a bundled bitstream manifest: " + install;
+    } catch (RuntimeException | LinkageError e) {
+      msg = "no usable OpenCL runtime (" + e.getMessage() + "): " + install;
+    }
+    if (onCi()) {
+      Assertions.fail("CI=true: " + msg);
+    }
+    Assumptions.abort(msg);
+    return null;
+  }
 }

@@ -22,7 +22,13 @@ public enum ErrorKind {
    * {@link #UNSUPPORTED_OPERATOR}: the operators are implemented, this model or target is the
    * problem.
    */
-  COMPILE(3);
+  COMPILE(3),
+  /**
+   * An accelerator device that cannot run the package: no OpenCL platform or device at the index
+   * given, a failed OpenCL call, a kernel that does not build, a bitstream binary that is missing
+   * or corrupt, or a bitstream manifest that does not meet the package's requirements.
+   */
+  DEVICE(4);
 
   private final int exitCode;
 
