@@ -133,6 +133,7 @@ class _BasicBlock(nn.Module):
 @register(
     "resnet20",
     "ResNet-20 (3 stages x 3 basic blocks, 16/32/64 channels, 1x1 projection shortcuts), global avg pool, fc10",
+    trained=True,
     optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4, batch_size=128, epochs=15, hflip=True,
     crop=2, label_smoothing=0.1, channels_last=True,
 )
