@@ -10,7 +10,8 @@ import dev.potaccel.data.LabelledImages;
 import dev.potaccel.emulator.cost.AcceleratorDescription;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.PackageFile;
-import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.LayerQuality;
+import dev.potaccel.quantize.SchemeSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -22,16 +23,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code potaccel compile}: calibrates an ONNX model on Fashion-MNIST training images, quantizes
- * it with a baseline scheme and writes the accelerator package for a target accelerator; prints
+ * it with one of the seed schemes ({@link SchemeSpec}) and writes the accelerator package for a target accelerator; prints
  * every command with where it runs, the packed weight bytes as ideal plus burst alignment, and how
  * layers are split to fit the target's buffers.
  */
@@ -50,10 +49,44 @@ final class CompileCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--scheme", paramLabel = "SCHEME", defaultValue = "int8",
-      converter = SchemeConverter.class,
-      description = "Quantization: int8 (8-bit weights, per-channel power-of-two scales) or pot4"
-          + " (4-bit powers of two). Activations are 8-bit in both. Default: ${DEFAULT-VALUE}.")
-  QuantizationScheme scheme;
+      description = "Quantization method: int8 (8-bit weights, per-channel power-of-two"
+          + " scales), pot4 (4-bit powers of two), apot4 (additive powers of two), ggd (min-error"
+          + " fractional lengths, GGD-fitted activation steps), doubleq (int8 then 5-bit PoT),"
+          + " doubleqext (doubleq on the layers that lose least), upot (universal PoT, --bits"
+          + " 2|3|4), kalali (two-term shift-add weights), lut (k-quantile levels in a LUT,"
+          + " --bits 2..8). Activations are 8-bit. Default: ${DEFAULT-VALUE}.")
+  String schemeName;
+
+  @Option(names = "--bits", paramLabel = "B",
+      description = "Weight code width for upot (2, 3, 4; default 4), lut (2..8; default 4) and"
+          + " ggd (2..8; default 8). The other schemes have a fixed width.")
+  Integer bits;
+
+  @Option(names = "--bft",
+      description = "Backwards-Forward Tuning: tune each activation's fractional length for"
+          + " top-1 (ties: top-5) on a tuning split of training images, scored by the emulator.")
+  boolean bft;
+
+  @Option(names = "--bft-sweeps", paramLabel = "N", defaultValue = ""
+      + QuantizationTuning.BFT_SWEEPS,
+      description = "BFT sweeps, each a backward and a forward pass. Default: ${DEFAULT-VALUE}.")
+  int bftSweeps;
+
+  @Option(names = "--tune-images", paramLabel = "N",
+      defaultValue = "" + ModelCompilation.DEFAULT_TUNE_IMAGES,
+      description = "Training images (seed + 1) that BFT and doubleqext score candidates on."
+          + " Default: ${DEFAULT-VALUE}.")
+  int tuneImages;
+
+  @Option(names = "--memory-target", paramLabel = "PERCENT",
+      description = "doubleqext: convert layers until the weights are this many percent smaller"
+          + " than int8. Default: 23.05.")
+  Double memoryTarget;
+
+  @Option(names = "--accuracy-budget", paramLabel = "POINTS",
+      description = "doubleqext: convert as many layers as keep top-1 on the tuning split within"
+          + " this many points of int8 (instead of a memory target).")
+  Double accuracyBudget;
 
   @Option(names = "--calib", paramLabel = "N", defaultValue = "" + Calibrator.DEFAULT_IMAGES,
       description = "Calibration images, chosen at random from the training split."
@@ -103,6 +136,13 @@ final class CompileCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--threads must be at least 1, got "
           + threadCount);
     }
+    SchemeSpec scheme;
+    try {
+      scheme = SchemeSpec.parse(schemeName, bits);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--scheme/--bits: " + e.getMessage());
+    }
+    checkTuningOptions(scheme);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LoadedModel m = model != null ? LoadedModel.read(model) : BundledDemo.model();
@@ -124,6 +164,17 @@ final class CompileCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--calib: " + e.getMessage());
     }
 
+    ModelCompilation.Tuning tuning = ModelCompilation.Tuning.NONE;
+    if (bft || scheme.method().equals("doubleqext")) {
+      LabelledImages tuneSet;
+      try {
+        tuneSet = dataset.calibration(tuneImages, seed + 1);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--tune-images: " + e.getMessage());
+      }
+      tuning = new ModelCompilation.Tuning(bft, bftSweeps, tuneSet,
+          memoryTarget != null ? memoryTarget / 100 : null, accuracyBudget, out);
+    }
     ModelCompilation.Result r;
     try (ProgressDisplay progress = ProgressDisplay.onStderr("calibrate", "images",
         calibrationImages, err)) {
@@ -132,7 +183,7 @@ final class CompileCommand implements Callable<Integer> {
           (done, total) -> {
             progress.advance((int) (done - shown[0]));
             shown[0] = done;
-          }, targetAccelerator);
+          }, targetAccelerator, tuning);
     }
     CompiledPackage c = r.compiled();
     PackageFile.write(c.pkg(), target);
@@ -148,6 +199,8 @@ final class CompileCommand implements Callable<Integer> {
     out.println("accelerator  " + describe(targetAccelerator, accelerator));
     out.println();
     printLayers(out, c);
+    out.println();
+    printQuality(out, r.quantized().layers().values());
     out.println();
     out.println(weightSummary(c, targetAccelerator));
     out.println(splitSummary(c));
@@ -249,12 +302,69 @@ final class CompileCommand implements Callable<Integer> {
     return c.layers().stream().filter(l -> l.placement() == p).count();
   }
 
-  private static String describe(QuantizationScheme s) {
-    return switch (s) {
-      case INT8 -> "8-bit weights, per-output-channel power-of-two scales; 8-bit activations";
-      case POT4 -> "4-bit power-of-two weights (sign, exponent 2^0..2^6, zero), per-output-channel"
-          + " scales; 8-bit activations";
+  private void checkTuningOptions(SchemeSpec scheme) {
+    boolean dqx = scheme.method().equals("doubleqext");
+    if (!dqx && (memoryTarget != null || accuracyBudget != null)) {
+      throw new ParameterException(spec.commandLine(), "--memory-target and --accuracy-budget"
+          + " apply to --scheme doubleqext only, not " + scheme.id());
+    }
+    if (memoryTarget != null && accuracyBudget != null) {
+      throw new ParameterException(spec.commandLine(), "give --memory-target or"
+          + " --accuracy-budget, not both");
+    }
+    if (memoryTarget != null && !(memoryTarget >= 0 && memoryTarget <= 37.5)) {
+      throw new ParameterException(spec.commandLine(), "--memory-target must be 0..37.5 (percent;"
+          + " all layers PoT saves 37.5%), got " + memoryTarget);
+    }
+    if (accuracyBudget != null && !(accuracyBudget >= 0)) {
+      throw new ParameterException(spec.commandLine(), "--accuracy-budget must be >= 0 points,"
+          + " got " + accuracyBudget);
+    }
+    if (tuneImages < 1) {
+      throw new ParameterException(spec.commandLine(), "--tune-images must be at least 1, got "
+          + tuneImages);
+    }
+    if (bftSweeps < 1) {
+      throw new ParameterException(spec.commandLine(), "--bft-sweeps must be at least 1, got "
+          + bftSweeps);
+    }
+  }
+
+  private static String describe(SchemeSpec s) {
+    return switch (s.method()) {
+      case "int8" -> "8-bit weights, per-output-channel power-of-two scales; 8-bit activations";
+      case "pot4" -> "4-bit power-of-two weights (sign, exponent 2^0..2^6, zero),"
+          + " per-output-channel scales; 8-bit activations";
+      case "doubleqext" -> "5-bit PoT weights (doubleq) on the layers chosen below, int8 on the"
+          + " rest; 8-bit activations";
+      default -> s.parameters().get("weight_format") + " " + s.parameters().get("weight_bits")
+          + "-bit weights (" + s.parameters().get("weight_scale") + "); 8-bit activations, "
+          + s.parameters().get("activation_scale");
     };
+  }
+
+  /** Per weighted layer: the weight scheme it got, what it chose, and its weight SQNR. */
+  static void printQuality(PrintWriter out, java.util.Collection<LayerQuality> layers) {
+    int nameWidth = "layer".length();
+    for (LayerQuality l : layers) {
+      nameWidth = Math.max(nameWidth, Math.min(40, l.node().length()));
+    }
+    String format = "%-" + nameWidth + "s  %-9s  %4s  %9s  %9s  %s";
+    out.println(String.format(Locale.ROOT, format, "layer", "weights", "bits", "count",
+        "SQNR dB", "chosen"));
+    double sum = 0;
+    double min = Double.POSITIVE_INFINITY;
+    for (LayerQuality l : layers) {
+      String name = l.node().length() > 40 ? l.node().substring(0, 37) + "..." : l.node();
+      out.println(String.format(Locale.ROOT, format, name, l.scheme(), l.bits(), l.weights(),
+          String.format(Locale.ROOT, "%.2f", l.sqnrDb()), l.description()).stripTrailing());
+      sum += l.sqnrDb();
+      min = Math.min(min, l.sqnrDb());
+    }
+    if (!layers.isEmpty()) {
+      out.println(String.format(Locale.ROOT, "sqnr         weight SQNR mean %.2f dB, min %.2f dB"
+          + " over %d layers", sum / layers.size(), min, layers.size()));
+    }
   }
 
   private static void printLayers(PrintWriter out, CompiledPackage c) {
@@ -278,18 +388,6 @@ final class CompileCommand implements Callable<Integer> {
           weighted ? exact(l.alignmentBytes()) : "",
           weighted ? l.tiles() : "",
           l.split()).stripTrailing());
-    }
-  }
-
-  /** Picocli's hook for {@link QuantizationScheme#parse}: a bad scheme is a usage error. */
-  static final class SchemeConverter implements ITypeConverter<QuantizationScheme> {
-    @Override
-    public QuantizationScheme convert(String value) {
-      try {
-        return QuantizationScheme.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
     }
   }
 }

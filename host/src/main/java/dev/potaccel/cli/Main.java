@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     subcommands = {RunCommand.class, EvalCommand.class, CompileCommand.class,
-        DevicesCommand.class, ProfileCommand.class},
+        DevicesCommand.class,
+        ProfileCommand.class, StudyCommand.class},
     description = "CNN inference for power-of-two (shift-based) FPGA accelerators.",
     footer = {"", "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 bad model or input,"
         + " 4 device error."})

@@ -71,6 +71,8 @@ final class Lowering {
   final List<Integer> outputBuffers = new ArrayList<>();
   final List<LayerReport> layers = new ArrayList<>();
   final Set<WeightFormat> formats = EnumSet.noneOf(WeightFormat.class);
+  /** The largest {@code k} of any TERMS codebook (requirements.max_terms), 0 without one. */
+  int maxTerms;
   final ByteArrayOutputStream weights = new ByteArrayOutputStream();
   final ByteArrayOutputStream biases = new ByteArrayOutputStream();
   final HostGraphWriter host;
@@ -531,11 +533,23 @@ final class Lowering {
   private int codebook(WeightCodebook cb) {
     return codebookIndex.computeIfAbsent(cb, k -> {
       Codebook.Builder b = Codebook.newBuilder().setFormat(k.format()).setBits(k.bits());
-      for (int level : k.levels()) {
+      if (k.format() == WeightFormat.TERMS) {
+        // §2: TERMS needs 1 <= k <= 3 even for a table of zeros
+        b.setMaxTerms(Math.max(1, k.maxTerms()));
+        maxTerms = Math.max(maxTerms, Math.max(1, k.maxTerms()));
+      }
+      int[] levels = k.levels();
+      for (int c = 0; c < levels.length; c++) {
+        int level = levels[c];
         CodebookEntry.Builder e = CodebookEntry.newBuilder().setValue(level);
         if (k.format() == WeightFormat.POT && level != 0) {
           e.addTerms(PowerOfTwoTerm.newBuilder().setNegative(level < 0)
               .setExponent(Integer.numberOfTrailingZeros(Math.abs(level))));
+        } else if (k.format() == WeightFormat.TERMS) {
+          for (WeightCodebook.Term t : k.terms(c)) { // the fewest terms: its NAF
+            e.addTerms(PowerOfTwoTerm.newBuilder().setNegative(t.negative())
+                .setExponent(t.exponent()));
+          }
         }
         b.addEntries(e);
       }

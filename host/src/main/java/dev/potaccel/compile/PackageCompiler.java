@@ -56,6 +56,9 @@ public final class PackageCompiler {
         .setMaxActivationBytesPerImage(largestActivation)
         .setWeightBufferBytes(opts.buffers().weightBytes())
         .setActivationBufferBytes(opts.buffers().activationBytes());
+    if (l.maxTerms > 0) {
+      req.setMaxTerms(l.maxTerms);
+    }
     for (WeightFormat f : WeightFormat.values()) {
       if (l.formats.contains(f)) {
         req.addWeightFormats(f);

@@ -18,6 +18,7 @@
  * <p>Methods: {@link dev.potaccel.quantize.levels.WeightScheme} turns one layer's FP32 weights
  * into a {@link dev.potaccel.quantize.levels.QuantizedLayer} (codebook, codes, power-of-two scale
  * per output channel); {@link dev.potaccel.quantize.levels.WeightScheme#named} gives the schemes
- * of {@code potaccel compile --scheme}. Nothing here is wired into the compiler yet.
+ * of {@code potaccel compile --scheme}; {@link dev.potaccel.quantize.Quantizer} applies them per
+ * layer and {@link dev.potaccel.quantize.SchemeSpec} maps the command line to them.
  */
 package dev.potaccel.quantize.levels;
