@@ -88,8 +88,8 @@ public record SchemeSpec(String method, int bits) {
     while (i > 0 && Character.isDigit(t.charAt(i - 1))) {
       i--;
     }
-    if (i == t.length() || i == 0) {
-      return parse(t, null); // fails naming the valid schemes
+    if (i == t.length() || i == 0 || !METHODS.contains(t.substring(0, i))) {
+      return parse(label, null); // fails naming the whole label and the valid schemes
     }
     return parse(t.substring(0, i), Integer.parseInt(t.substring(i)));
   }

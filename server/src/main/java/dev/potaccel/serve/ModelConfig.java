@@ -6,7 +6,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.device.session.InferenceSession;
 import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.SchemeSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +27,11 @@ import java.util.TreeMap;
  *  "max_queue_size": 128, "timeout_ms": 30000, "threads": 1}
  * }</pre>
  *
+ * <p>{@code scheme} takes what {@code potaccel compile --scheme} takes ({@link SchemeSpec}): a
+ * method ({@code "ggd"}), a method with its width ({@code "upot3"}, {@code "lut4"}), or a method
+ * with a separate {@code "bits"} key ({@code "scheme": "upot", "bits": 3}); not {@code
+ * doubleqext}, whose layer search belongs to {@code potaccel compile} (serve its package).
+ *
  * @param device where the model runs; the server's {@code --device} when the file does not say
  * @param scheme the quantization scheme an ONNX model is compiled with for the emulator
  * @param maxBatchSize most rows (samples) one merged batch holds; 1 turns batching off
@@ -33,14 +40,15 @@ import java.util.TreeMap;
  * @param timeout longest a request may wait in the queue before it is refused
  * @param threads engine worker threads
  */
-public record ModelConfig(Device device, QuantizationScheme scheme, int maxBatchSize,
+public record ModelConfig(Device device, SchemeSpec scheme, int maxBatchSize,
     Duration maxBatchDelay, int maxQueueSize, Duration timeout, int threads) {
 
   public static final String FILE = "config.json";
-  private static final Set<String> KEYS = Set.of("device", "scheme", "max_batch_size",
+  private static final Set<String> KEYS = Set.of("device", "scheme", "bits", "max_batch_size",
       "max_batch_delay_us", "max_queue_size", "timeout_ms", "threads");
 
   public ModelConfig {
+    InferenceSession.requireCompilableAtLoad(scheme);
     if (maxBatchSize < 1) {
       throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
     }
@@ -60,7 +68,8 @@ public record ModelConfig(Device device, QuantizationScheme scheme, int maxBatch
 
   /** The defaults for {@code device}: batches of up to 32 within 2 ms, 128 queued, 30 s timeout. */
   public static ModelConfig defaults(Device device) {
-    return new ModelConfig(device, QuantizationScheme.INT8, 32, Duration.ofMillis(2), 128,
+    return new ModelConfig(device, SchemeSpec.of(QuantizationScheme.INT8), 32,
+        Duration.ofMillis(2), 128,
         Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
@@ -108,8 +117,7 @@ public record ModelConfig(Device device, QuantizationScheme scheme, int maxBatch
     try {
       return new ModelConfig(
           o.has("device") ? Device.parse(string(o, "device", source)) : defaults.device(),
-          o.has("scheme") ? QuantizationScheme.parse(string(o, "scheme", source))
-              : defaults.scheme(),
+          scheme(o, source, defaults.scheme()),
           o.has("max_batch_size") ? integer(o, "max_batch_size", source)
               : defaults.maxBatchSize(),
           o.has("max_batch_delay_us")
@@ -123,6 +131,26 @@ public record ModelConfig(Device device, QuantizationScheme scheme, int maxBatch
     } catch (IllegalArgumentException e) {
       throw e.getMessage() != null && e.getMessage().startsWith(source) ? e
           : new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code "scheme"} as a method or a label with its width ("upot3"), {@code "bits"} the width
+   * of a method named without one; the default when neither key is there.
+   */
+  private static SchemeSpec scheme(JsonObject o, String source, SchemeSpec defaults) {
+    if (!o.has("scheme")) {
+      if (o.has("bits")) {
+        throw new IllegalArgumentException(source + ": 'bits' needs a 'scheme'");
+      }
+      return defaults;
+    }
+    String name = string(o, "scheme", source);
+    try {
+      return o.has("bits") ? SchemeSpec.parse(name, integer(o, "bits", source))
+          : SchemeSpec.parseLabel(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(source + ": 'scheme': " + e.getMessage(), e);
     }
   }
 

@@ -22,6 +22,7 @@ import dev.potaccel.protocol.pkg.PackageFile;
 import dev.potaccel.quantize.QuantizationScheme;
 import dev.potaccel.quantize.QuantizedGraph;
 import dev.potaccel.quantize.Quantizer;
+import dev.potaccel.quantize.SchemeSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * output by name, and a public entry point, so this class opens the same two engines the same
  * way: {@link Device#CPU} runs an ONNX graph on the FP32 engine, {@link Device#EMULATOR} runs a
  * compiled package on the bit-exact emulator, compiling an ONNX model in memory first with
- * {@link Options#scheme} on {@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training images
+ * {@link Options#scheme} (any scheme {@code potaccel compile --scheme} takes except {@code
+ * doubleqext}) on {@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training images
  * (seed {@value Calibrator#DEFAULT_SEED}; the bundled calibration set when the training split is
  * not installed), as {@code --device emulator} does. Thread-safe; {@link #close} stops the
  * engine's threads.
@@ -91,12 +93,13 @@ public final class InferenceSession implements AutoCloseable {
   /**
    * How to open a model.
    *
-   * @param scheme the quantization scheme an ONNX model is compiled with for the emulator
+   * @param scheme the quantization scheme an ONNX model is compiled with for the emulator: any
+   *     {@link SchemeSpec} but {@code doubleqext}, whose layer choice scores candidate packages
+   *     on a tuning split (compile it with {@code potaccel compile} and open the package)
    * @param threads worker threads of the engine
    * @param trainingData where the Fashion-MNIST training split is (calibration images)
    */
-  public record Options(Device device, QuantizationScheme scheme, int threads,
-      Path trainingData) {
+  public record Options(Device device, SchemeSpec scheme, int threads, Path trainingData) {
     public Options {
       Objects.requireNonNull(device, "device");
       Objects.requireNonNull(scheme, "scheme");
@@ -104,11 +107,32 @@ public final class InferenceSession implements AutoCloseable {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, got " + threads);
       }
+      requireCompilableAtLoad(scheme);
+    }
+
+    /** With one of the baseline schemes (int8, pot4). */
+    public Options(Device device, QuantizationScheme scheme, int threads, Path trainingData) {
+      this(device, SchemeSpec.of(scheme), threads, trainingData);
     }
 
     /** The emulator with the default scheme (int8), calibration data from the Debian package. */
     public static Options defaults(Device device, int threads) {
       return new Options(device, QuantizationScheme.INT8, threads, FashionMnist.DEBIAN_DIR);
+    }
+  }
+
+  /**
+   * Refuses the one scheme a session cannot compile by itself.
+   *
+   * @throws IllegalArgumentException for {@code doubleqext}, saying what to do instead
+   */
+  public static void requireCompilableAtLoad(SchemeSpec scheme) {
+    if (scheme.method().equals("doubleqext")) {
+      // its layer selection scores a package per layer on 500 training images: minutes of
+      // emulator time at load, and a search that belongs to `potaccel compile`
+      throw new IllegalArgumentException("scheme doubleqext chooses its PoT layers by scoring"
+          + " candidate packages on a tuning split, which is not done when a model is opened:"
+          + " compile it with `potaccel compile --scheme doubleqext` and open the .potpkg");
     }
   }
 
@@ -192,7 +216,8 @@ public final class InferenceSession implements AutoCloseable {
         name);
     CalibrationStats stats = Calibrator.collect(graph, calibration, prep, options.threads(),
         ProgressListener.NONE);
-    QuantizedGraph q = Quantizer.quantize(graph, stats, options.scheme());
+    QuantizedGraph q = Quantizer.quantize(graph, stats, options.scheme(),
+        Quantizer.Options.NONE);
     Map<String, String> parameters = new TreeMap<>(q.parameters());
     parameters.put("calibration_split", calibration.split().id());
     parameters.put("calibration_seed", Long.toString(Calibrator.DEFAULT_SEED));
