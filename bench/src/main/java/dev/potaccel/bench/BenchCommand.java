@@ -1,6 +1,7 @@
 package dev.potaccel.bench;
 
 import dev.potaccel.data.FashionMnist;
+import dev.potaccel.device.pool.DevicePool;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.ValueInfo;
 import dev.potaccel.onnx.OnnxImporter;
@@ -43,8 +44,19 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "D",
       description = "Backends, one row each: cpu (potaccel FP32 engine), onnxruntime,"
           + " emulator (bit-exact accelerator emulator on a package compiled in memory with"
-          + " --scheme) (default ${DEFAULT-VALUE}).")
+          + " --scheme), opencl (the same package on OpenCL device 0:0) (default"
+          + " ${DEFAULT-VALUE}). A device named more than once makes a device pool of that many:"
+          + " 'emulator,emulator' benches one emulator, and two in a pool, data parallel and"
+          + " pipeline, in the same run.")
   List<String> devices;
+
+  @Option(names = "--pool", split = ",", paramLabel = "D",
+      description = "A device pool of any mix of emulator and opencl devices, e.g."
+          + " 'emulator,opencl' (what a repeated --devices entry does for one kind). Each of"
+          + " its kinds also gets a single-device row. Data parallel always; pipeline when every"
+          + " device can run pipeline stages (the emulator; not opencl yet). Pools stream"
+          + " batches (2 per device in flight) and are timed by wall time in turns of 5 s.")
+  List<String> pool;
 
   @Option(names = "--scheme", defaultValue = "int8", paramLabel = "S",
       description = "Quantization scheme of the emulator's package: int8 or pot4"
@@ -62,7 +74,9 @@ public final class BenchCommand implements Callable<Integer> {
   int batch;
 
   @Option(names = "--threads", defaultValue = "0", paramLabel = "T",
-      description = "Threads per backend; 0 = one per processor (default).")
+      description = "Threads per backend, and per device of a pool; 0 = one per processor"
+          + " (default), or 1 when a pool is benched, so that N devices on N cores compare"
+          + " honestly with one.")
   int threads;
 
   @Option(names = "--warmup-s", defaultValue = "3", paramLabel = "S",
@@ -109,14 +123,16 @@ public final class BenchCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--seconds must be > 0 and --warmup-s >= 0");
     }
-    List<BackendKind> kinds = parseDevices();
+    Rows rows = parseDevices();
+    List<BackendKind> kinds = rows.singles();
     QuantizationScheme q;
     try {
       q = QuantizationScheme.parse(scheme);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--scheme: " + e.getMessage(), e);
     }
-    int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    int t = threads > 0 ? threads
+        : rows.pool().isEmpty() ? Runtime.getRuntime().availableProcessors() : 1;
     BackendOptions options = new BackendOptions(t, q,
         data != null ? data : FashionMnist.DEBIAN_DIR);
     Graph graph = OnnxImporter.read(model);
@@ -128,28 +144,46 @@ public final class BenchCommand implements Callable<Integer> {
     Duration warmup = Duration.ofMillis(Math.round(warmupSeconds * 1000));
     Duration timed = Duration.ofMillis(Math.max(1, Math.round(seconds * 1000)));
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    err.printf(Locale.ROOT, "bench: %s on %s, about %.0f s%n", model.getFileName(),
+    List<DevicePool.Mode> modes = poolModes(rows.pool());
+    int rowCount = kinds.size() + modes.size();
+    err.printf(Locale.ROOT, "bench: %s on %s%s, about %.0f s%n", model.getFileName(),
         kinds.stream().map(BackendKind::id).toList(),
-        kinds.size() * (warmupSeconds + seconds) + 2);
+        rows.pool().isEmpty() ? "" : " and a pool of " + PoolBackend.label(rows.pool()) + " "
+            + modes.stream().map(DevicePool.Mode::id).toList(),
+        rowCount * (warmupSeconds + seconds) + 2);
     err.flush();
 
     List<Backend> backends = new ArrayList<>();
     try {
+      EmulatorBackend.Compiled compiled = null;
       for (BackendKind k : kinds) {
-        backends.add(k.open(model, graph, options));
+        if (k == BackendKind.EMULATOR || k == BackendKind.OPENCL) {
+          // one package for every row that runs one, so their figures are comparable
+          compiled = compiled != null ? compiled
+              : EmulatorBackend.compilePackage(model, graph, options);
+          backends.add(k == BackendKind.EMULATOR ? EmulatorBackend.open(compiled, options)
+              : OpenClBackend.open(compiled, options));
+        } else {
+          backends.add(k.open(model, graph, options));
+        }
+      }
+      for (DevicePool.Mode mode : modes) {
+        backends.add(PoolBackend.open(compiled.pkg(), rows.pool(), mode, t));
       }
       List<Agreement> agreements = agreements(backends, inputs);
-      Benchmark bench = new Benchmark(backends, inputs.batches());
+      Duration turn = modes.isEmpty() ? Benchmark.SLICE
+          : Duration.ofMillis(Math.min(5000, Math.max(1, Math.round(seconds * 1000))));
+      Benchmark bench = new Benchmark(backends, inputs.batches(), turn);
       bench.warmUp(warmup);
       results = bench.measure(timed);
 
       out.printf(Locale.ROOT, "model:   %s (input '%s' %s)%n", model, in.name(),
           BenchInputs.dimsText(in.type()));
       out.printf(Locale.ROOT, "inputs:  %s%n", inputs.description());
-      out.printf(Locale.ROOT, "run:     batch %d, %d thread%s per backend, warm-up %s s, then"
+      out.printf(Locale.ROOT, "run:     batch %d, %d thread%s per backend%s, warm-up %s s, then"
               + " %s s per backend, interleaved in %d ms turns%n",
-          inputs.batchSize(), t, t == 1 ? "" : "s", number(warmupSeconds), number(seconds),
-          Benchmark.SLICE.toMillis());
+          inputs.batchSize(), t, t == 1 ? "" : "s", modes.isEmpty() ? "" : " and per pool device",
+          number(warmupSeconds), number(seconds), turn.toMillis());
       out.printf(Locale.ROOT,
           "machine: %d processors, load average %.2f at start, Java %s, %s %s%n",
           Runtime.getRuntime().availableProcessors(), load, System.getProperty("java.version"),
@@ -161,14 +195,26 @@ public final class BenchCommand implements Callable<Integer> {
         if (b instanceof OpenClBackend o) {
           out.printf(Locale.ROOT, "opencl:  %s%n", o.description());
         }
+        if (b instanceof PoolBackend p) {
+          out.printf(Locale.ROOT, "pool:    %s%n", p.description());
+        }
+      }
+      if (!rows.pool().isEmpty() && modes.size() == 1) {
+        out.printf(Locale.ROOT, "pool:    no pipeline row: %s%n", "an opencl device runs whole"
+            + " packages only (OpenClPackage cannot start mid-package)");
       }
       out.println();
-      out.print(ResultTable.format(results, BackendKind.ONNXRUNTIME.id()));
+      String reference = kinds.contains(BackendKind.ONNXRUNTIME) || rows.pool().isEmpty()
+          ? BackendKind.ONNXRUNTIME.id() : rows.pool().get(0).id();
+      out.print(ResultTable.format(results, reference));
       for (Agreement a : agreements) {
         out.println("check:   " + a + " (first batch)"
-            + (BackendKind.parse(a.backend()).quantized()
+            + (quantized(a.backend()) && !quantized(a.reference()) && a.maxAbsDiff() != 0
                 ? "; " + q.id() + "-quantized, so outputs differ numerically: top-1 agreement"
                     + " reported, not required" : ""));
+      }
+      for (String line : scaling(results, rows.pool())) {
+        out.println("scaling: " + line);
       }
       out.flush();
     } finally {
@@ -179,21 +225,101 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<BackendKind> parseDevices() {
-    Set<BackendKind> kinds = new LinkedHashSet<>();
-    for (String d : devices) {
-      try {
-        if (!kinds.add(BackendKind.parse(d))) {
-          throw new ParameterException(spec.commandLine(), "--devices names '" + d + "' twice");
-        }
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "--devices: " + e.getMessage(), e);
+  /**
+   * The single-device rows, and the pool's devices (empty for none).
+   *
+   * @param singles one row each, in the order named; every kind of the pool is among them
+   * @param pool the devices of the pool, in the order named
+   */
+  record Rows(List<BackendKind> singles, List<BackendKind> pool) {}
+
+  private Rows parseDevices() {
+    List<BackendKind> named = kinds(devices, "--devices");
+    List<BackendKind> poolKinds = new ArrayList<>();
+    for (BackendKind k : named) {
+      if (named.stream().filter(k::equals).count() > 1) {
+        poolKinds.add(k);
       }
     }
-    if (kinds.isEmpty()) {
+    if (pool != null) {
+      if (!poolKinds.isEmpty()) {
+        throw new ParameterException(spec.commandLine(), "--devices names "
+            + poolKinds.get(0).id() + " more than once, which makes a pool, and --pool gives"
+            + " another: give one pool");
+      }
+      poolKinds.addAll(kinds(pool, "--pool"));
+    }
+    for (BackendKind k : poolKinds) {
+      if (k != BackendKind.EMULATOR && k != BackendKind.OPENCL) {
+        throw new ParameterException(spec.commandLine(), "a pool holds emulator and opencl"
+            + " devices, which run compiled packages; " + k.id() + " cannot join one");
+      }
+    }
+    Set<BackendKind> singles = new LinkedHashSet<>(named);
+    singles.addAll(poolKinds);
+    if (singles.isEmpty()) {
       throw new ParameterException(spec.commandLine(), "--devices names no backend");
     }
-    return List.copyOf(kinds);
+    return new Rows(List.copyOf(singles), List.copyOf(poolKinds));
+  }
+
+  private List<BackendKind> kinds(List<String> names, String option) {
+    List<BackendKind> out = new ArrayList<>();
+    for (String d : names) {
+      try {
+        out.add(BackendKind.parse(d));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /** Data parallel, and pipeline when every device of the pool can run stages (emulators). */
+  private static List<DevicePool.Mode> poolModes(List<BackendKind> pool) {
+    if (pool.isEmpty()) {
+      return List.of();
+    }
+    return pool.contains(BackendKind.OPENCL) ? List.of(DevicePool.Mode.DATA_PARALLEL)
+        : List.of(DevicePool.Mode.DATA_PARALLEL, DevicePool.Mode.PIPELINE);
+  }
+
+  private static boolean quantized(String backend) {
+    return backend.startsWith("pool ") || BackendKind.parse(backend).quantized();
+  }
+
+  /**
+   * Per pool row: its images/s over one device's, from the same run (over the first device kind
+   * of the pool, and for a mix over the sum of its devices' single figures).
+   */
+  static List<String> scaling(List<BackendResult> results, List<BackendKind> pool) {
+    List<String> lines = new ArrayList<>();
+    if (pool.isEmpty()) {
+      return lines;
+    }
+    double sum = 0;
+    for (BackendKind k : pool) {
+      sum += figure(results, k.id());
+    }
+    double one = figure(results, pool.get(0).id());
+    boolean mixed = pool.stream().distinct().count() > 1;
+    for (BackendResult r : results) {
+      if (r.backend().startsWith("pool ")) {
+        double x = r.imagesPerSecond();
+        lines.add(String.format(Locale.ROOT, "%s: %.1f images/s = %.2fx one %s (%.1f)%s",
+            r.backend(), x, x / one, pool.get(0).id(), one, mixed
+                ? String.format(Locale.ROOT, ", %.2fx the sum of its devices alone (%.1f)",
+                    x / sum, sum)
+                : String.format(Locale.ROOT, ", %.0f%% of %d x one", 100 * x / sum,
+                    pool.size())));
+      }
+    }
+    return lines;
+  }
+
+  private static double figure(List<BackendResult> results, String backend) {
+    return results.stream().filter(r -> r.backend().equals(backend)).findFirst()
+        .map(BackendResult::imagesPerSecond).orElse(Double.NaN);
   }
 
   private BenchInputs inputs(ValueInfo in) {

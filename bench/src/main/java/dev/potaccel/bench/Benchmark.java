@@ -2,9 +2,11 @@ package dev.potaccel.bench;
 
 import dev.potaccel.graph.Tensor;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Times backends on the same batches, interleaved so that a change in machine load (other jobs
@@ -12,6 +14,11 @@ import java.util.List;
  * warm-up and the measurement are each cut into slices of about {@link #SLICE}; in every round
  * each backend runs for one slice, in alternating order (A B, B A, ...). A backend runs one batch
  * at a time from this thread and cycles through the batches; every call is timed.
+ *
+ * <p>A {@link PoolBackend} is fed a stream instead: in its slice it keeps {@link
+ * PoolBackend#window} batches in flight, stops submitting when the slice is over and waits for
+ * the last answer. Its time is the slice's wall time, from the first submission to the last
+ * answer, fill and drain included; its latencies are from submission to answer.
  */
 public final class Benchmark {
   /** Length of one backend's turn. */
@@ -22,13 +29,21 @@ public final class Benchmark {
   private final int[] cursor;
   private double sink; // keeps results observably used
 
+  private final Duration slice;
+
   public Benchmark(List<Backend> backends, List<Tensor> batches) {
+    this(backends, batches, SLICE);
+  }
+
+  /** With turns of {@code slice} (a pool needs several batches per turn to fill up). */
+  public Benchmark(List<Backend> backends, List<Tensor> batches, Duration slice) {
     if (backends.isEmpty() || batches.isEmpty()) {
       throw new IllegalArgumentException("need at least one backend and one batch");
     }
     this.backends = List.copyOf(backends);
     this.batches = List.copyOf(batches);
     this.cursor = new int[backends.size()];
+    this.slice = slice;
   }
 
   /** Runs every backend for about {@code time} in total, untimed (JIT, caches, thread pools). */
@@ -55,7 +70,7 @@ public final class Benchmark {
     if (time.isZero() || time.isNegative()) {
       return;
     }
-    long rounds = Math.max(1, Math.round(time.toNanos() / (double) SLICE.toNanos()));
+    long rounds = Math.max(1, Math.round(time.toNanos() / (double) slice.toNanos()));
     long slice = time.toNanos() / rounds;
     for (long r = 0; r < rounds; r++) {
       for (int k = 0; k < backends.size(); k++) {
@@ -68,6 +83,10 @@ public final class Benchmark {
   /** At least one batch, then more until {@code nanos} have passed. */
   private void runSlice(int i, long nanos, Latencies record) {
     Backend backend = backends.get(i);
+    if (backend instanceof PoolBackend pool) {
+      streamSlice(i, pool, nanos, record);
+      return;
+    }
     long end = System.nanoTime() + nanos;
     long now;
     do {
@@ -83,6 +102,42 @@ public final class Benchmark {
     } while (now < end);
   }
 
+  /** A stream for {@code nanos}: at least one batch, the window kept full, then drained. */
+  private void streamSlice(int i, PoolBackend pool, long nanos, Latencies record) {
+    record Answer(long nanos, float first) {}
+    record Sent(long t0, CompletableFuture<Answer> done) {}
+    long start = System.nanoTime();
+    long end = start + nanos;
+    long last = start;
+    ArrayDeque<Sent> window = new ArrayDeque<>();
+    boolean first = true;
+    while (true) {
+      while (window.size() < pool.window() && (first || System.nanoTime() < end)) {
+        first = false;
+        Tensor in = batches.get(cursor[i]);
+        cursor[i] = (cursor[i] + 1) % batches.size();
+        long t0 = System.nanoTime();
+        // the answer's time is taken when it arrives, not when this thread gets to it
+        window.add(new Sent(t0, pool.submit(in).thenApply(
+            out -> new Answer(System.nanoTime(), out.floats()[0]))));
+      }
+      Sent oldest = window.poll();
+      if (oldest == null) {
+        break;
+      }
+      Answer a = oldest.done().join();
+      sink += a.first();
+      long t1 = a.nanos();
+      last = Math.max(last, t1);
+      if (record != null) {
+        record.add(t1 - oldest.t0());
+      }
+    }
+    if (record != null) {
+      record.addWall(last - start);
+    }
+  }
+
   @Override
   public String toString() {
     return "Benchmark" + backends.stream().map(Backend::name).toList() + " (" + sink + ")";
@@ -92,6 +147,12 @@ public final class Benchmark {
   private static final class Latencies {
     private long[] nanos = new long[1024];
     private int count;
+    /** Streams: wall time of the slices; 0 for one batch at a time (then busy = sum). */
+    private long wallNanos;
+
+    void addWall(long ns) {
+      wallNanos += ns;
+    }
 
     void add(long ns) {
       if (count == nanos.length) {
@@ -107,7 +168,8 @@ public final class Benchmark {
       for (long ns : sorted) {
         total += ns;
       }
-      return new BackendResult(backend, batchSize, count, total / 1e9,
+      long busy = wallNanos > 0 ? wallNanos : total;
+      return new BackendResult(backend, batchSize, count, busy / 1e9,
           percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
     }
 

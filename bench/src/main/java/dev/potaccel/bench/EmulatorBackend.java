@@ -56,7 +56,11 @@ final class EmulatorBackend implements Backend {
    * @throws InputFileException naming the Debian package when the training split is missing
    */
   static EmulatorBackend compile(Path file, Graph graph, BackendOptions options) {
-    Compiled c = compilePackage(file, graph, options);
+    return open(compilePackage(file, graph, options), options);
+  }
+
+  /** Opens a package already compiled (shared with other rows of the same run). */
+  static EmulatorBackend open(Compiled c, BackendOptions options) {
     return new EmulatorBackend(EmulatorSession.open(c.pkg(), options.threads()),
         options.scheme(), c.description());
   }

@@ -23,7 +23,11 @@ final class OpenClBackend implements Backend {
   }
 
   static OpenClBackend compile(Path file, Graph graph, BackendOptions options) {
-    EmulatorBackend.Compiled c = EmulatorBackend.compilePackage(file, graph, options);
+    return open(EmulatorBackend.compilePackage(file, graph, options), options);
+  }
+
+  /** Opens a package already compiled (shared with other rows of the same run). */
+  static OpenClBackend open(EmulatorBackend.Compiled c, BackendOptions options) {
     OpenClSession s = OpenClSession.open(c.pkg(), 0, 0, options.threads(),
         OpenClDevice.Options.defaults());
     return new OpenClBackend(s, c.description() + "; on " + s.device().info().spec() + " '"

@@ -74,6 +74,40 @@ class BenchCommandTest {
   }
 
   @Test
+  void repeatedDeviceBenchesAPoolInBothModesBesideOneDevice() {
+    Path data = RequiredData.debianDir(FashionMnist.DEBIAN_DIR, FashionMnist.DEBIAN_PACKAGE);
+    BenchCommand command = new BenchCommand();
+    int code = run(command, "--model", LENET5.toString(), "--devices", "emulator,emulator",
+        "--data", data.toString(), "--batch", "16", "--warmup-s", "0.2", "--seconds", "0.6");
+
+    assertEquals(0, code, "exit code; stderr: " + err);
+    assertEquals(List.of("emulator", "pool 2x emulator data-parallel",
+        "pool 2x emulator pipeline"), command.results.stream().map(BackendResult::backend)
+        .toList());
+    for (BackendResult r : command.results) {
+      assertTrue(r.batches() > 0 && r.imagesPerSecond() > 0, r.toString());
+    }
+    String table = out.toString();
+    assertTrue(table.contains("run:     batch 16, 1 thread per backend and per pool device"),
+        table);
+    assertTrue(table.contains("pool:    pool 2x emulator pipeline: [emulator#0, emulator#1], 1"
+        + " thread each; stages by the cost model's cycles [0,"), table);
+    // the pool computes exactly what one emulator does
+    assertTrue(table.contains("check:   pool 2x emulator data-parallel vs emulator: max |diff|"
+        + " 0.0, same top-1 on 16/16 (100.0%) (first batch)"), table);
+    assertTrue(table.matches("(?s).*scaling: pool 2x emulator pipeline: [0-9.]+ images/s ="
+        + " [0-9.]+x one emulator \\([0-9.]+\\), [0-9]+% of 2 x one.*"), table);
+  }
+
+  @Test
+  void aPoolOfFp32BackendsIsAUsageError() {
+    int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "cpu,cpu");
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("a pool holds emulator and opencl devices"),
+        err.toString());
+  }
+
+  @Test
   void emulatorWithoutTrainingDataNamesTheDebianPackage(@TempDir Path empty) {
     int code = run(new BenchCommand(), "--model", LENET5.toString(), "--devices", "emulator",
         "--data", empty.toString(), "--batch", "4", "--seconds", "0.1");

@@ -6,7 +6,9 @@ import dev.potaccel.protocol.pkg.PackageFormatException;
 import dev.potaccel.protocol.pkg.PackageValidator;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -36,6 +38,10 @@ public final class Emulator implements AutoCloseable {
   private final int[] outputs;
   /** Per step, the buffers no later step reads and that are not outputs: dropped after it. */
   private final int[][] deadAfter;
+  /** Per buffer, the first step that writes it; -1 for model inputs. */
+  private final int[] firstWrite;
+  /** Per buffer, the last step that reads it; {@code MAX_VALUE} for model outputs, -1 if none. */
+  private final int[] lastRead;
   private final HostStep firstHost;
   private final HostExecutor host;
   private final Workers workers;
@@ -126,6 +132,8 @@ public final class Emulator implements AutoCloseable {
     this.firstHost = host1;
     this.host = host;
     this.deadAfter = deadAfter(steps, outputs, buffers.length);
+    this.firstWrite = firstWrites(steps, inputs, buffers.length);
+    this.lastRead = lastReads(steps, outputs, buffers.length);
     this.workers = new Workers(threads, model, ConvStep.PANEL_ROWS, maxChannels, ConvStep.COLUMNS);
     log.debug("emulator for {}: {} buffers, {} commands, {} threads", source, buffers.length,
         steps.length, threads);
@@ -170,6 +178,34 @@ public final class Emulator implements AutoCloseable {
       out[i] = dead.get(i).stream().mapToInt(Integer::intValue).toArray();
     }
     return out;
+  }
+
+  private static int[] firstWrites(Step[] steps, int[] inputs, int bufferCount) {
+    int[] first = new int[bufferCount];
+    Arrays.fill(first, Integer.MAX_VALUE);
+    for (int b : inputs) {
+      first[b] = -1;
+    }
+    for (int i = steps.length - 1; i >= 0; i--) {
+      for (int w : steps[i].writes()) {
+        first[w] = Math.min(first[w], i);
+      }
+    }
+    return first;
+  }
+
+  private static int[] lastReads(Step[] steps, int[] outputs, int bufferCount) {
+    int[] last = new int[bufferCount];
+    Arrays.fill(last, -1);
+    for (int i = 0; i < steps.length; i++) {
+      for (int r : steps[i].reads()) {
+        last[r] = i;
+      }
+    }
+    for (int o : outputs) {
+      last[o] = Integer.MAX_VALUE;
+    }
+    return last;
   }
 
   /** Command {@code i} as decoded, for tests. */
@@ -282,6 +318,147 @@ public final class Emulator implements AutoCloseable {
         throw new IllegalArgumentException("model '" + model + "': input " + i + " '" + b.name()
             + "' has " + v.length + " values; batch " + batch + " x " + Arrays.toString(b.shape())
             + " needs " + need);
+      }
+    }
+  }
+
+  /** Number of commands; a cut {@code at} of {@link #liveBuffers} lies in {@code 0..commandCount()}. */
+  public int commandCount() {
+    return steps.length;
+  }
+
+  /**
+   * The package buffers a run holds at cut {@code at}, that is before command {@code at} ({@code
+   * commandCount()}: after the last): each a model input or written by a command before the cut,
+   * and read by a command from the cut on or a model output. Ascending. These are what crosses a
+   * boundary between two pipeline stages (codes where the buffer holds codes).
+   *
+   * @throws IndexOutOfBoundsException unless {@code 0 <= at <= commandCount()}
+   */
+  public int[] liveBuffers(int at) {
+    Objects.checkIndex(at, steps.length + 1);
+    int count = 0;
+    int[] live = new int[buffers.length];
+    for (int b = 0; b < buffers.length; b++) {
+      if (firstWrite[b] < at && lastRead[b] >= at) {
+        live[count++] = b;
+      }
+    }
+    return Arrays.copyOf(live, count);
+  }
+
+  /** Whether package buffer {@code buffer} holds FP32 values; otherwise it holds codes. */
+  public boolean holdsFloats(int buffer) {
+    return buffers[buffer].isFloat();
+  }
+
+  /**
+   * The buffers at cut 0 of a run on {@code batch} images: the model inputs, not yet quantized.
+   * {@code finish(runCommands(commandCount(), start(batch, inputs)))} equals {@code run(batch,
+   * inputs)}; the steps between can run on different emulators of the same package (pipeline
+   * stages).
+   *
+   * @param inputs as {@link #run(int, List)} takes them; the arrays are shared, not copied
+   * @throws IllegalArgumentException if the inputs do not fit the package and the batch
+   */
+  public LiveBuffers start(int batch, List<float[]> inputs) {
+    Objects.requireNonNull(inputs, "inputs");
+    checkInputs(batch, inputs);
+    Map<Integer, float[]> floats = new HashMap<>();
+    for (int i = 0; i < this.inputs.length; i++) {
+      floats.put(this.inputs[i], inputs.get(i));
+    }
+    return new LiveBuffers(0, batch, Map.of(), floats);
+  }
+
+  /**
+   * Runs commands {@code [in.at(), to)} on the buffers of cut {@code in.at()} and returns those of
+   * cut {@code to}. Bit for bit what {@link #run} computes on those commands; arrays not produced
+   * by the commands are shared with {@code in}, which is not modified.
+   *
+   * @throws IllegalArgumentException if {@code to} is before {@code in.at()} or after the last
+   *     command, or {@code in} does not hold exactly {@code liveBuffers(in.at())} with the sizes
+   *     of its batch
+   * @throws IllegalStateException as {@link #run} does
+   */
+  public LiveBuffers runCommands(int to, LiveBuffers in) {
+    Objects.requireNonNull(in, "in");
+    if (to < in.at() || to > steps.length) {
+      throw new IllegalArgumentException("package '" + model + "': cannot run commands ["
+          + in.at() + ", " + to + ") of " + steps.length);
+    }
+    ReentrantReadWriteLock.ReadLock read = lock.readLock();
+    read.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("Emulator for package '" + model + "' is closed");
+      }
+      checkLive(in);
+      if (firstHost != null && host == null) {
+        throw new IllegalStateException("package '" + model + "': " + firstHost.where()
+            + " runs on the host, but this Emulator was built without a HostExecutor");
+      }
+      RunState run = new RunState(in.batch(), workers, host, buffers);
+      in.codes().forEach(run::put);
+      in.floats().forEach(run::put);
+      for (int i = in.at(); i < to; i++) {
+        steps[i].execute(run);
+        for (int b : deadAfter[i]) {
+          run.drop(b);
+        }
+      }
+      Map<Integer, byte[]> codes = new HashMap<>();
+      Map<Integer, float[]> floats = new HashMap<>();
+      for (int b : liveBuffers(to)) {
+        if (buffers[b].isFloat()) {
+          floats.put(b, run.floats(b));
+        } else {
+          codes.put(b, run.codes(b));
+        }
+      }
+      return new LiveBuffers(to, in.batch(), codes, floats);
+    } finally {
+      read.unlock();
+    }
+  }
+
+  /**
+   * The model outputs of a run that has reached the last command.
+   *
+   * @throws IllegalArgumentException if {@code end} is not at cut {@code commandCount()}
+   */
+  public EmulatorRun finish(LiveBuffers end) {
+    Objects.requireNonNull(end, "end");
+    if (end.at() != steps.length) {
+      throw new IllegalArgumentException("package '" + model + "': a run at command " + end.at()
+          + " of " + steps.length + " has no outputs yet");
+    }
+    checkLive(end);
+    List<float[]> values = new ArrayList<>(outputs.length);
+    List<int[]> shapes = new ArrayList<>(outputs.length);
+    for (int b : outputs) {
+      values.add(end.floats().get(b));
+      shapes.add(buffers[b].shapeWithBatch(end.batch()));
+    }
+    return new EmulatorRun(end.batch(), values, shapes, List.of());
+  }
+
+  /** {@code in} holds exactly the buffers of its cut, each of its kind and size. */
+  private void checkLive(LiveBuffers in) {
+    int[] live = liveBuffers(in.at());
+    if (live.length != in.codes().size() + in.floats().size()) {
+      throw new IllegalArgumentException("package '" + model + "': cut " + in.at() + " holds "
+          + "buffers " + Arrays.toString(live) + ", given " + in.codes().keySet() + " (codes) and "
+          + in.floats().keySet() + " (FP32)");
+    }
+    for (int b : live) {
+      BufferInfo info = buffers[b];
+      Object v = info.isFloat() ? in.floats().get(b) : in.codes().get(b);
+      int length = v instanceof float[] f ? f.length : v instanceof byte[] c ? c.length : -1;
+      if ((long) length != (long) in.batch() * info.perImage()) {
+        throw new IllegalArgumentException("package '" + model + "': cut " + in.at() + ": "
+            + info.describe() + (length < 0 ? " is missing" : " has " + length + " values; batch "
+            + in.batch() + " needs " + (long) in.batch() * info.perImage()));
       }
     }
   }

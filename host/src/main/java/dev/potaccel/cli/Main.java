@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     subcommands = {RunCommand.class, EvalCommand.class, CompileCommand.class,
         DevicesCommand.class,
+        PlanCommand.class,
         ReportCommand.class,
         ProfileCommand.class, StudyCommand.class},
     description = "CNN inference for power-of-two (shift-based) FPGA accelerators.",

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class PackageDirectionTest {
   static final List<String> ORDER = List.of("graph", "onnx", "cpu", "data", "calibrate",
-      "quantize", "compile", "device", "report", "cli");
+      "quantize", "compile", "device", "partition", "report", "cli");
   static final Pattern IMPORT = Pattern.compile("^import (?:static )?dev\\.potaccel\\.(\\w+)",
       Pattern.MULTILINE);
 

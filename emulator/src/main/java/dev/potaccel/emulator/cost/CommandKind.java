@@ -30,7 +30,10 @@ public enum CommandKind {
     return label;
   }
 
-  /** False for work the host does (CONVERT, HOST), which costs no accelerator cycles. */
+  /**
+   * False for work the host does (CONVERT, HOST): no accelerator cycles, except a CONVERT when
+   * the device converts ({@link HostModel.Conversion#ON_DEVICE}).
+   */
   public boolean onAccelerator() {
     return onAccelerator;
   }

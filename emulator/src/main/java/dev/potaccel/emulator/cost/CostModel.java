@@ -7,6 +7,7 @@ import dev.potaccel.protocol.pkg.Codebook;
 import dev.potaccel.protocol.pkg.CodebookEntry;
 import dev.potaccel.protocol.pkg.Command;
 import dev.potaccel.protocol.pkg.ConvCommand;
+import dev.potaccel.protocol.pkg.HostCommand;
 import dev.potaccel.protocol.pkg.PackageValidator;
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
@@ -19,7 +20,9 @@ import dev.potaccel.protocol.pkg.WeightLayout;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The analytic cost model of docs/accelerator.md §8: cycles, DMA bytes, on-chip buffer traffic,
@@ -41,6 +44,11 @@ import java.util.List;
  * schedule (§4.1): the one recorded in the package when the package is tiled for this array and
  * its buffers fit this accelerator's, otherwise one {@link TileScheduler#plan}s for this
  * accelerator, as if the package were recompiled for it.
+ *
+ * <p>The host side ({@link HostModel}): CONVERT and HOST commands are charged the bytes they move
+ * over the host link, taken to be the accelerator's DMA port, and their host CPU time at a {@link
+ * HostSpeed} whose source the report prints (docs/partitioning.md). Cycles, DMA and energy stay
+ * the accelerator's own; {@link CostReport#totalUs} adds the host's time.
  */
 public final class CostModel {
   private static final int MULTIPLIER_LEVEL_LIMIT = 1 << 15;
@@ -61,6 +69,21 @@ public final class CostModel {
    */
   public static CostReport estimate(
       AcceleratorPackage pkg, AcceleratorDescription d, int batch, EnergyTable table) {
+    return estimate(pkg, d, batch, table, HostModel.DEFAULT);
+  }
+
+  /**
+   * Estimates every command of {@code pkg} for {@code batch} images on {@code d}, with the host
+   * side of {@code host}: CONVERT and HOST commands are charged their bytes on the host link (at
+   * {@code d}'s DMA bandwidth) and their host CPU time at {@code host}'s speed (docs/
+   * partitioning.md).
+   *
+   * @throws dev.potaccel.protocol.pkg.PackageFormatException if the package breaks the contract
+   * @throws UnsupportedPackageException if {@code d}'s PEs cannot run one of its codebooks
+   * @throws IllegalArgumentException if {@code batch < 1}
+   */
+  public static CostReport estimate(AcceleratorPackage pkg, AcceleratorDescription d, int batch,
+      EnergyTable table, HostModel host) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch must be >= 1, got " + batch);
     }
@@ -95,12 +118,12 @@ public final class CostModel {
               + new BufferSizes(d.weightBufferBytes(), d.activationBufferBytes())
               + "; they are estimated as if recompiled for these buffers");
     }
-    Estimator e = new Estimator(pkg, d, batch, table, tiling, retiled, recorded);
+    Estimator e = new Estimator(pkg, d, batch, table, tiling, retiled, recorded, host);
     List<CommandCost> costs = new ArrayList<>();
     for (int i = 0; i < pkg.getCommandsCount(); i++) {
       costs.add(e.command(i, pkg.getCommands(i)));
     }
-    return new CostReport(model, d, table, batch, costs, Resources.of(d), notes);
+    return new CostReport(model, d, table, batch, costs, Resources.of(d), notes, host);
   }
 
   /**
@@ -223,9 +246,13 @@ public final class CostModel {
     private final boolean retiled;
     private final boolean recorded;
     private final BufferSizes buffers;
+    private final HostModel host;
+    /** Model input buffers already written to the device (ON_DEVICE conversion). */
+    private final Set<Integer> sentInputs = new HashSet<>();
 
     Estimator(AcceleratorPackage pkg, AcceleratorDescription d, int batch, EnergyTable table,
-        WeightTiling tiling, boolean retiled, boolean recorded) {
+        WeightTiling tiling, boolean retiled, boolean recorded, HostModel host) {
+      this.host = host;
       this.pkg = pkg;
       this.d = d;
       this.n = batch;
@@ -245,17 +272,121 @@ public final class CostModel {
         case POOL -> pool(index, c);
         case ADD -> add(index, c);
         case RESHAPE -> free(index, c, CommandKind.RESHAPE, "view: no data moves");
-        case CONVERT -> free(index, c, CommandKind.CONVERT,
-            "host: FP32 <-> codes at the accelerator boundary, not modelled");
-        case HOST -> free(index, c, CommandKind.HOST,
-            "host CPU engine: " + c.getHost().getReason() + "; time not modelled");
+        case CONVERT -> convert(index, c);
+        case HOST -> host(index, c);
         default -> throw new IllegalStateException(c.getOpCase().toString());
       };
     }
 
     private CommandCost free(int index, Command c, CommandKind kind, String note) {
+      return onHost(index, c, kind, note, HostCost.NONE);
+    }
+
+    private CommandCost onHost(int index, Command c, CommandKind kind, String note,
+        HostCost hostCost) {
       return new CommandCost(index, c.getName(), kind, 0, 0, 0, 0, DmaTraffic.NONE,
-          BufferTraffic.NONE, Energy.ZERO, note);
+          BufferTraffic.NONE, Energy.ZERO, note, hostCost);
+    }
+
+    /**
+     * On the host (§3.4): the codes cross the link, one byte each, and the host reads or writes
+     * the FP32 side (5 bytes per value at the host's streaming speed; no FLOPs counted, as the
+     * speed's bytes/s is measured on this loop). On the device: the requantizer lanes convert one
+     * value per lane per cycle through DRAM, and only a model input or output crosses the link,
+     * as FP32.
+     */
+    private CommandCost convert(int index, Command c) {
+      Buffer in = pkg.getBuffers(c.getConvert().getInput());
+      Buffer out = pkg.getBuffers(c.getConvert().getOutput());
+      boolean quantize = in.getIsFloat();
+      long e = mul(n, elements(quantize ? out : in));
+      String what = quantize ? "quantize" : "dequantize";
+      if (host.conversion() == HostModel.Conversion.ON_HOST) {
+        HostCost hc = new HostCost(quantize ? e : 0, quantize ? 0 : e, linkUs(e),
+            host.speed().micros(new HostWork(0, mul(5, e))));
+        return onHost(index, c, CommandKind.CONVERT, what + " on the host; " + e
+            + " B of codes " + (quantize ? "to" : "from") + " the device", hc);
+      }
+      DmaTraffic dma = quantize ? new DmaTraffic(mul(4, e), 0, 0, e, 0)
+          : new DmaTraffic(e, 0, 0, mul(4, e), 0);
+      // a scale by 2^F and the rounding add per value
+      Energy energy = new Energy(e * (table.shift32Pj() + table.add32Pj()), 0,
+          dma.total() * table.dramPjPerByte());
+      CommandCost acc = cost(index, c, CommandKind.CONVERT, 0, ceilDiv(e, d.peCols()), dma,
+          BufferTraffic.NONE, energy, what + " on the device");
+      long[] link = modelIo(c.getConvert().getInput(), c.getConvert().getOutput());
+      return withHost(acc, new HostCost(link[0], link[1], linkUs(link[0] + link[1]), 0));
+    }
+
+    /**
+     * The CPU engine's time on the command's work; on the device side of conversion, also its
+     * FP32 inputs read from and outputs written to the device.
+     */
+    private CommandCost host(int index, Command c) {
+      HostCommand h = c.getHost();
+      long inValues = 0;
+      for (int b : h.getInputsList()) {
+        inValues += elements(pkg.getBuffers(b));
+      }
+      long outValues = 0;
+      for (int b : h.getOutputsList()) {
+        outValues += elements(pkg.getBuffers(b));
+      }
+      HostWork work = host.work().get(index);
+      String note = "host CPU engine: " + h.getReason();
+      if (work == null) {
+        work = new HostWork(0, mul(4, inValues + outValues));
+        note += "; its FLOPs are not counted (the host graph was not read): charged for its FP32"
+            + " bytes only";
+      }
+      double cpu = host.speed().micros(work.times(n));
+      if (host.conversion() == HostModel.Conversion.ON_HOST) {
+        return onHost(index, c, CommandKind.HOST, note, new HostCost(0, 0, 0, cpu));
+      }
+      long to = mul(4, mul(n, outValues));
+      long from = mul(4, mul(n, inValues));
+      int[] ins = h.getInputsList().stream().mapToInt(Integer::intValue).toArray();
+      int[] outs = h.getOutputsList().stream().mapToInt(Integer::intValue).toArray();
+      long[] link = modelIo(ins, outs);
+      to += link[0];
+      from += link[1];
+      return onHost(index, c, CommandKind.HOST, note, new HostCost(to, from, linkUs(to + from),
+          cpu));
+    }
+
+    /**
+     * FP32 bytes {to, from} the device for model inputs among {@code reads} not yet sent and model
+     * outputs among {@code writes} (ON_DEVICE conversion: the host writes model inputs to the
+     * device before the run and reads the outputs after it).
+     */
+    private long[] modelIo(int read, int write) {
+      return modelIo(new int[] {read}, new int[] {write});
+    }
+
+    private long[] modelIo(int[] reads, int[] writes) {
+      long to = 0;
+      long from = 0;
+      for (int b : reads) {
+        if (pkg.getInputBuffersList().contains(b) && sentInputs.add(b)) {
+          to += mul(4, mul(n, elements(pkg.getBuffers(b))));
+        }
+      }
+      for (int b : writes) {
+        if (pkg.getOutputBuffersList().contains(b)) {
+          from += mul(4, mul(n, elements(pkg.getBuffers(b))));
+        }
+      }
+      return new long[] {to, from};
+    }
+
+    /** Microseconds to move {@code bytes} over the host link, taken to be the DMA port. */
+    private double linkUs(long bytes) {
+      return bytes / (d.dmaBytesPerCycle() * d.clockMhz());
+    }
+
+    private static CommandCost withHost(CommandCost c, HostCost h) {
+      return new CommandCost(c.index(), c.name(), c.kind(), c.macs(), c.computeCycles(),
+          c.memoryCycles(), c.latencyUs(), c.dma(), c.buffers(), c.energy(), c.note(), h);
     }
 
     private CommandCost conv(int index, Command c) {
@@ -382,7 +513,7 @@ public final class CostModel {
       long memory = (long) Math.ceil(dma.total() / d.dmaBytesPerCycle());
       double us = Math.max(compute, memory) / d.clockMhz();
       return new CommandCost(index, c.getName(), kind, macs, compute, memory, us, dma, buffers,
-          energy, note);
+          energy, note, HostCost.NONE);
     }
   }
 

@@ -15,6 +15,8 @@ import java.util.Locale;
  * @param commands in package order
  * @param resources of {@code accelerator}
  * @param notes caveats of the whole estimate (e.g. weights re-tiled for another array)
+ * @param host the host side the estimate assumed: its speed (with the figure's source), the
+ *     counted work of HOST commands, and which side converts
  */
 public record CostReport(
     String model,
@@ -23,11 +25,13 @@ public record CostReport(
     int batch,
     List<CommandCost> commands,
     Resources resources,
-    List<String> notes) {
+    List<String> notes,
+    HostModel host) {
 
   public CostReport {
     commands = List.copyOf(commands);
     notes = List.copyOf(notes);
+    java.util.Objects.requireNonNull(host, "host");
   }
 
   public long macs() {
@@ -47,9 +51,38 @@ public record CostReport(
     return commands.stream().mapToLong(CommandCost::memoryCycles).sum();
   }
 
-  /** Accelerator time for the batch; host commands are not included. */
+  /** Accelerator time for the batch; host commands and the host link are not included. */
   public double latencyUs() {
     return cycles() / accelerator.clockMhz();
+  }
+
+  /** Bytes on the host link and host CPU time, over the commands. */
+  public HostCost hostCost() {
+    HostCost t = HostCost.NONE;
+    for (CommandCost c : commands) {
+      t = t.plus(c.host());
+    }
+    return t;
+  }
+
+  /**
+   * The run's time for the batch: accelerator time, plus host link transfers, plus host CPU time
+   * (CPU engine, quantize, dequantize). The host and the accelerator take turns: nothing overlaps
+   * across a boundary (docs/partitioning.md).
+   */
+  public double totalUs() {
+    return latencyUs() + hostCost().totalUs();
+  }
+
+  /** Images per second of the whole run ({@link #totalUs}), or infinity if it takes no time. */
+  public double endToEndImagesPerSecond() {
+    double us = totalUs();
+    return us == 0 ? Double.POSITIVE_INFINITY : batch * 1e6 / us;
+  }
+
+  /** The host link's bandwidth: the accelerator's DMA port, in bytes per microsecond. */
+  public double linkBytesPerUs() {
+    return accelerator.dmaBytesPerCycle() * accelerator.clockMhz();
   }
 
   /** Images per second the accelerator part sustains at this batch, or infinity if it does none. */
@@ -114,7 +147,7 @@ public record CostReport(
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {
       "#", "command", "kind", "MACs", "util%", "cycles", "bound", "us", "DMA in B", "DMA out B",
-      "SRAM B", "energy uJ"
+      "SRAM B", "energy uJ", "link B", "host us"
     });
     for (CommandCost c : commands) {
       rows.add(new String[] {
@@ -129,7 +162,9 @@ public record CostReport(
         Long.toString(c.dma().bytesIn()),
         Long.toString(c.dma().bytesOut()),
         Long.toString(c.buffers().total()),
-        f3(c.energy().totalUj())
+        f3(c.energy().totalUj()),
+        Long.toString(c.host().transferBytes()),
+        f3(c.host().totalUs())
       });
     }
     DmaTraffic dma = dma();
@@ -146,10 +181,12 @@ public record CostReport(
       Long.toString(dma.bytesIn()),
       Long.toString(dma.bytesOut()),
       Long.toString(buffers().total()),
-      f3(energy.totalUj())
+      f3(energy.totalUj()),
+      Long.toString(hostCost().transferBytes()),
+      f3(hostCost().totalUs())
     });
     boolean[] left = {false, true, true, false, false, false, true, false, false, false, false,
-        false};
+        false, false, false};
     int[] width = new int[left.length];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {
@@ -186,7 +223,20 @@ public record CostReport(
         .append(commands.stream().filter(c -> c.bound() == Bound.MEMORY).count())
         .append(" commands); ")
         .append(String.format(Locale.ROOT, "%.0f", imagesPerSecond()))
-        .append(" images/s; host commands not included\n");
+        .append(" images/s on the accelerator alone\n");
+    HostCost hc = hostCost();
+    sb.append("host: link ").append(hc.transferBytes()).append(" B in ")
+        .append(f3(hc.transferUs())).append(" us at ")
+        .append(String.format(Locale.ROOT, "%.2f", linkBytesPerUs() / 1e3))
+        .append(" GB/s (the DMA port), CPU ").append(f3(hc.cpuUs())).append(" us at ")
+        .append(host.speed().summary()).append(host.conversion() == HostModel.Conversion.ON_HOST
+            ? "; the host converts FP32 <-> codes" : "; the device converts FP32 <-> codes")
+        .append('\n');
+    sb.append("end to end: ").append(f3(totalUs())).append(" us = accelerator ")
+        .append(f3(latencyUs())).append(" + link ").append(f3(hc.transferUs()))
+        .append(" + host CPU ").append(f3(hc.cpuUs())).append(" (taking turns, no overlap); ")
+        .append(String.format(Locale.ROOT, "%.0f", endToEndImagesPerSecond()))
+        .append(" images/s\n");
     sb.append("DMA: activations ").append(dma.activationBytesIn()).append(" B + weights ")
         .append(dma.weightBytesIn()).append(" B + biases ").append(dma.biasBytesIn())
         .append(" B in, ").append(dma.bytesOut()).append(" B out\n");

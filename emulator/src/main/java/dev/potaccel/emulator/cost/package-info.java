@@ -5,6 +5,9 @@
  * a batch, and returns a {@link dev.potaccel.emulator.cost.CostReport}: per command cycles
  * (compute- or memory-bound), DMA bytes, on-chip buffer traffic and energy from an {@link
  * dev.potaccel.emulator.cost.EnergyTable} (45 nm, Horowitz ISSCC 2014), plus the array's
- * resources. Nothing is executed; the figures depend only on shapes, formats and the description.
+ * resources. With a {@link dev.potaccel.emulator.cost.HostModel}, CONVERT and HOST commands are
+ * charged their bytes on the host link and their host CPU time at a stated {@link
+ * dev.potaccel.emulator.cost.HostSpeed} (docs/partitioning.md). Nothing is executed; the figures
+ * depend only on shapes, formats, the description and the host speed.
  */
 package dev.potaccel.emulator.cost;

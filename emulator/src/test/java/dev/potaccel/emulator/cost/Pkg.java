@@ -172,6 +172,24 @@ final class Pkg {
     return out;
   }
 
+  /**
+   * A host node between accelerator commands: dequantizes {@code in}, runs host node 0 on it and
+   * quantizes its output back; returns the new code buffer.
+   */
+  int hostBetween(String name, int in) {
+    int f = buffer(name + "_f", true, shape(in));
+    command(name + "_deq", Command.newBuilder()
+        .setConvert(ConvertCommand.newBuilder().setInput(in).setOutput(f)));
+    int out = buffer(name, true, shape(in));
+    command(name, Command.newBuilder().setHost(HostCommand.newBuilder().addInputs(f)
+        .addOutputs(out).addNodes(0).setReason("Sigmoid is not an accelerator op")));
+    pkg.setHostGraph(HostGraph.newBuilder().setOnnxModel(ByteString.copyFromUtf8("not onnx")));
+    int q = buffer(name + "_q", false, shape(in));
+    command(name + "_q", Command.newBuilder()
+        .setConvert(ConvertCommand.newBuilder().setInput(out).setOutput(q)));
+    return q;
+  }
+
   private void command(String name, Command.Builder c) {
     pkg.addCommands(c.setName(name));
   }
