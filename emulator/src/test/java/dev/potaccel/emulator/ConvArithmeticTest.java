@@ -110,28 +110,35 @@ class ConvArithmeticTest {
       TestPackage.Geometry.same3x3().strides(2),
       TestPackage.Geometry.of(1),
       TestPackage.Geometry.same3x3().groups(8),
+      TestPackage.Geometry.same3x3().groups(2),
       new TestPackage.Geometry(3, 3, 1, 2, 2, 1, 2, 0, 1, 2, 1)
     };
     Codebook cb = Codebooks.int8(8);
-    for (TestPackage.Geometry g : geometries) {
-      int c = 16;
-      int h = 9;
-      int w = 11;
-      int m = 8;
-      int kg = c / g.groups() * g.kh() * g.kw();
-      int[] codes = Codebooks.randomCodes(cb, m, kg, 255, 1 << 20, 0.2, rnd);
-      assertTrue(productBound(cb, codes, m, 255) <= ConvStep.FLOAT_EXACT, "bound of " + g);
-      int[] bias = new int[m];
-      int[] shifts = new int[m];
-      for (int i = 0; i < m; i++) {
-        bias[i] = rnd.nextInt(1 << 21) - (1 << 20);
-        shifts[i] = 6 + rnd.nextInt(8);
+    // m = 8 and 2 groups: 4-row tiles; m = 24: 6-row tiles (simd.FloatTileKernel)
+    for (int m : new int[] {8, 24}) {
+      for (TestPackage.Geometry g : geometries) {
+        check(g, m, cb, rnd);
       }
-      int batch = 3;
-      Layer l = layer(c, h, w, m, g, cb, codes, bias, shifts, false,
-          randomInput(batch * c * h * w, false, rnd), batch, Activation.RELU);
-      assertBothPathsExact(l, true, "geometry " + g);
     }
+  }
+
+  private static void check(TestPackage.Geometry g, int m, Codebook cb, Random rnd) {
+    int c = 16;
+    int h = 9;
+    int w = 11;
+    int kg = c / g.groups() * g.kh() * g.kw();
+    int[] codes = Codebooks.randomCodes(cb, m, kg, 255, 1 << 20, 0.2, rnd);
+    assertTrue(productBound(cb, codes, m, 255) <= ConvStep.FLOAT_EXACT, "bound of " + g);
+    int[] bias = new int[m];
+    int[] shifts = new int[m];
+    for (int i = 0; i < m; i++) {
+      bias[i] = rnd.nextInt(1 << 21) - (1 << 20);
+      shifts[i] = 6 + rnd.nextInt(8);
+    }
+    int batch = 3;
+    Layer l = layer(c, h, w, m, g, cb, codes, bias, shifts, false,
+        randomInput(batch * c * h * w, false, rnd), batch, Activation.RELU);
+    assertBothPathsExact(l, true, "m " + m + ", geometry " + g);
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.potaccel.cpu.kernels;
 
+import dev.potaccel.simd.FloatTileKernel;
+import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 
@@ -35,6 +37,8 @@ public final class Conv2d {
   static final int PITCH_WASTE_LIMIT = 128;
   /** Most floats of phase planes built at once; bigger batches are convolved in passes. */
   static final int PHASE_BUFFER_LIMIT = 1 << 22;
+  /** K rows per block of the Vector API path (measured: 64 and 128 no better than 256). */
+  static final int VECTOR_KC = Gemm.KC;
 
   private Conv2d() {}
 
@@ -48,12 +52,15 @@ public final class Conv2d {
    */
   public static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool) {
-    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT);
+    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT, VectorKernels.ENABLED);
   }
 
-  /** As the public method, with an explicit cap on the phase-plane buffer (in floats). */
+  /**
+   * As the public method, with an explicit cap on the phase-plane buffer (in floats) and a
+   * choice of GEMM core ({@code vector} only when {@link VectorKernels#ENABLED}).
+   */
   static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
-      ForkJoinPool pool, int phaseBufferLimit) {
+      ForkJoinPool pool, int phaseBufferLimit, boolean vector) {
     if (p == null) {
       throw new IllegalArgumentException("p is null");
     }
@@ -70,14 +77,14 @@ public final class Conv2d {
     if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
       depthwise(p, ph, x, w, bias, y, pl);
     } else {
-      im2colGemm(p, ph, x, w, bias, y, pl, phaseBufferLimit);
+      im2colGemm(p, ph, x, w, bias, y, pl, phaseBufferLimit, vector);
     }
   }
 
   // ---------------------------------------------------------------- im2col + GEMM
 
   private static void im2colGemm(Conv2dParams p, PhasePlanes ph, float[] x, float[] w, float[] bias,
-      float[] y, ForkJoinPool pool, int phaseBufferLimit) {
+      float[] y, ForkJoinPool pool, int phaseBufferLimit, boolean vector) {
     final int c = p.c();
     final int hw = p.h() * p.w();
     final int imgStride = c * ph.planeSize;
@@ -87,6 +94,10 @@ public final class Conv2d {
     final int outImg = p.m() * p.outH() * p.outW();
     Workspace ws = Workspace.acquire();
     try {
+      if (vector) {
+        im2colGemmVector(p, ph, x, w, bias, y, pool, perPass, ws);
+        return;
+      }
       final float[] xp = ph.direct ? null : ws.floats(0, perPass * imgStride);
       for (int i0 = 0; i0 < p.n(); i0 += perPass) {
         int count = Math.min(perPass, p.n() - i0);
@@ -101,6 +112,167 @@ public final class Conv2d {
       }
     } finally {
       ws.release();
+    }
+  }
+
+  // ---------------------------------------------------------------- im2col + GEMM, Vector API
+
+  /**
+   * The {@link VectorKernels#ENABLED} form of {@link #im2colGemm}: weights packed once into
+   * 4-row tiles, B read in place from the phase planes (no im2col copy). Every output column
+   * keeps the pitched layout, and each image's columns are padded to whole 16-column strips so a
+   * strip never spans two images; the padding and overhang columns read whatever follows in the
+   * buffer (a slack region keeps those reads in bounds) and are never copied out.
+   */
+  private static void im2colGemmVector(Conv2dParams p, PhasePlanes ph, float[] x, float[] w,
+      float[] bias, float[] y, ForkJoinPool pool, int perPass, Workspace ws) {
+    final int c = p.c();
+    final int hw = p.h() * p.w();
+    final int imgStride = c * ph.planeSize;
+    final int outImg = p.m() * p.outH() * p.outW();
+    final int kTotal = p.groupChannels() * p.kh() * p.kw();
+    final int taps = p.kh() * p.kw();
+    final int[] kOffset = new int[kTotal];
+    int maxOffset = 0;
+    for (int k = 0; k < kTotal; k++) {
+      kOffset[k] = (k / taps) * ph.planeSize + ph.tapOffset[k % taps];
+      maxOffset = Math.max(maxOffset, kOffset[k]);
+    }
+    final int colsPerImg = roundUp(p.outH() * ph.pitch, FloatTileKernel.NR);
+    // furthest float a strip reads past the start of its image's last group
+    final int reach = (p.group() - 1) * p.groupChannels() * ph.planeSize + maxOffset + colsPerImg;
+    for (int i0 = 0; i0 < p.n(); i0 += perPass) {
+      int count = Math.min(perPass, p.n() - i0);
+      int need = (count - 1) * imgStride + reach;
+      float[] src = ws.floats(0, Math.max(need, count * imgStride));
+      int xOff = i0 * c * hw;
+      if (ph.direct) {
+        System.arraycopy(x, xOff, src, 0, count * c * hw);
+      } else {
+        ParallelTasks.run(count * c * hw < (1 << 15) ? null : pool, count * c, unused -> null,
+            (plane, unused) -> ph.build(x, xOff + plane * hw, src, plane * ph.planeSize, 0f));
+      }
+      gemmPassVector(p, ph, src, count, w, kOffset, colsPerImg, bias, y, i0 * outImg, pool, ws);
+    }
+  }
+
+  /**
+   * Weights {@code [m][kTotal]} of each group's row blocks of {@code mc} rows, each block cut
+   * into row tiles ({@link FloatTileKernel#tileHeights}) stored {@code [tile][k][row]}, rows
+   * past the group's last output channel zero. Block (g, b) starts at {@code (g * blocks + b) *
+   * stride}.
+   */
+  private static float[] packWeights(Conv2dParams p, float[] w, int kTotal, int mc, int blocks,
+      int stride, Workspace ws) {
+    final int mg = p.groupOutputs();
+    float[] a = ws.floats(1, p.group() * blocks * stride);
+    for (int g = 0; g < p.group(); g++) {
+      for (int b = 0; b < blocks; b++) {
+        int dst = (g * blocks + b) * stride;
+        int row0 = b * mc;
+        for (int th : FloatTileKernel.tileHeights(Math.min(mc, mg - row0))) {
+          for (int k = 0; k < kTotal; k++) {
+            for (int r = 0; r < th; r++) {
+              int row = row0 + r;
+              a[dst++] = row < mg ? w[(g * mg + row) * kTotal + k] : 0f;
+            }
+          }
+          row0 += th;
+        }
+      }
+    }
+    return a;
+  }
+
+  private static void gemmPassVector(Conv2dParams p, PhasePlanes ph, float[] src, int images,
+      float[] w, int[] kOffset, int colsPerImg, float[] bias, float[] y, int yOff,
+      ForkJoinPool pool, Workspace ws) {
+    final int mr = FloatTileKernel.MR;
+    final int nr = FloatTileKernel.NR;
+    final int oh = p.outH();
+    final int ow = p.outW();
+    final int m = p.m();
+    final int kTotal = kOffset.length;
+    final int mg = p.groupOutputs();
+    final int groups = p.group();
+    final int pitch = ph.pitch;
+    final int cols = images * colsPerImg;
+    final int imgStride = p.c() * ph.planeSize;
+    final int groupStride = p.groupChannels() * ph.planeSize;
+    int workers = ParallelTasks.workers(pool, Integer.MAX_VALUE);
+    Gemm.Blocking blk = Gemm.Blocking.of(mg, cols, workers, Gemm.MC, Gemm.NC, groups);
+    final int mc = Math.min(roundUp(blk.mc, mr), mg);
+    final int nc = roundUp(blk.nc, nr);
+    final int mBlocks = (mg + mc - 1) / mc;
+    final int padRows = roundUp(mc, 4) + 2; // most rows the tiles of one block cover
+    final int aStride = padRows * kTotal;
+    final float[] aPacked = packWeights(p, w, kTotal, mc, mBlocks, aStride, ws);
+    final int nBlocks = (cols + nc - 1) / nc;
+    final int perGroup = mBlocks * nBlocks;
+    final int plane = oh * ow;
+    ParallelTasks.run(pool, groups * perGroup, t -> new VectorScratch(t, padRows, nc),
+        (task, s) -> {
+          int g = task / perGroup;
+          int rem = task % perGroup;
+          int col0 = (rem / mBlocks) * nc;
+          int nt = Math.min(nc, cols - col0);
+          int m0 = (rem % mBlocks) * mc;
+          int rows = Math.min(mc, mg - m0);
+          int[] heights = FloatTileKernel.tileHeights(rows);
+          int oc0 = g * mg + m0;
+          float[] acc = s.acc;
+          float[] rowBias = s.bias;
+          for (int r = 0; r < padRows; r++) {
+            rowBias[r] = bias == null || r >= rows ? 0f : bias[oc0 + r];
+          }
+          int aBase = (g * mBlocks + m0 / mc) * aStride;
+          for (int j = 0; j < nt; j += nr) {
+            int col = col0 + j;
+            int img = col / colsPerImg;
+            int base = img * imgStride + g * groupStride + (col - img * colsPerImg);
+            for (int k0 = 0; k0 < kTotal; k0 += VECTOR_KC) {
+              int kLen = Math.min(VECTOR_KC, kTotal - k0);
+              for (int t = 0, r0 = 0, aOff = aBase; t < heights.length; t++) {
+                int th = heights[t];
+                FloatTileKernel.tile(th, kLen, aPacked, aOff + k0 * th, src, base, kOffset,
+                    k0, k0 == 0 ? rowBias : null, r0, acc, r0 * nt + j, nt);
+                aOff += th * kTotal;
+                r0 += th;
+              }
+            }
+          }
+          // copy the real pixels out: runs within one output row
+          for (int j = 0; j < nt; ) {
+            int col = col0 + j;
+            int img = col / colsPerImg;
+            int within = col - img * colsPerImg;
+            int oy = within / pitch;
+            int ox = within - oy * pitch;
+            int step = Math.min(Math.min(pitch - ox, nt - j), colsPerImg - within);
+            int len = Math.min(step, ow - ox);
+            if (oy < oh && len > 0) {
+              int dst = yOff + (img * m + oc0) * plane + oy * ow + ox;
+              for (int r = 0; r < rows; r++, dst += plane) {
+                System.arraycopy(acc, r * nt + j, y, dst, len);
+              }
+            }
+            j += step;
+          }
+        });
+  }
+
+  private static int roundUp(int v, int multiple) {
+    return (v + multiple - 1) / multiple * multiple;
+  }
+
+  /** Per-worker scratch of the Vector API path: the accumulator tile rows. */
+  private static final class VectorScratch {
+    final float[] acc;
+    final float[] bias;
+
+    VectorScratch(Workspace ws, int rows, int nc) {
+      acc = ws.floats(2, rows * nc);
+      bias = ws.floats(3, rows);
     }
   }
 

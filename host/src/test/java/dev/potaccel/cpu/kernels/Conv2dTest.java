@@ -2,7 +2,9 @@ package dev.potaccel.cpu.kernels;
 
 import static dev.potaccel.cpu.kernels.GemmTest.assertMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potaccel.simd.VectorKernels;
 import java.util.Random;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterAll;
@@ -66,6 +68,17 @@ class Conv2dTest {
     return y;
   }
 
+  /** The GEMM cores to test: the C2 loops always, the Vector API kernel where it runs. */
+  private static final boolean[] KERNELS =
+      VectorKernels.ENABLED ? new boolean[] {false, true} : new boolean[] {false};
+
+  @Test
+  void testRunnerEnablesTheVectorKernels() {
+    // surefire passes --add-modules jdk.incubator.vector, as the launcher does
+    assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "the JVM runs without --add-modules jdk.incubator.vector");
+  }
+
   private static void check(Random rnd, Conv2dParams p, boolean withBias) {
     assertEquals(expectedOut(p.h(), p.padTop(), p.padBottom(), p.kh(), p.dilationH(),
         p.strideH()), p.outH(), "outH of " + p);
@@ -76,12 +89,14 @@ class Conv2dTest {
     float[] w = Tolerance.randomArray(rnd, p.weightSize(), (float) (1.0 / Math.sqrt(fanIn)));
     float[] bias = withBias ? Tolerance.randomArray(rnd, p.m(), 1f) : null;
     double[] expected = reference(p, x, w, bias);
-    for (ForkJoinPool pl : new ForkJoinPool[] {null, pool}) {
-      float[] y = new float[p.outputSize()];
-      java.util.Arrays.fill(y, Float.NaN);
-      Conv2d.conv2d(p, x, w, bias, y, pl);
-      Tolerance.assertClose((pl == null ? "serial " : "parallel ") + p, expected, y,
-          expected.length);
+    for (boolean vector : KERNELS) {
+      for (ForkJoinPool pl : new ForkJoinPool[] {null, pool}) {
+        float[] y = new float[p.outputSize()];
+        java.util.Arrays.fill(y, Float.NaN);
+        Conv2d.conv2d(p, x, w, bias, y, pl, Conv2d.PHASE_BUFFER_LIMIT, vector);
+        Tolerance.assertClose((pl == null ? "serial " : "parallel ")
+            + (vector ? "vector " : "C2 ") + p, expected, y, expected.length);
+      }
     }
   }
 
@@ -171,8 +186,11 @@ class Conv2dTest {
     double[] expected = reference(p, x, w, bias);
     for (int limit : new int[] {1, 500, 1000}) {
       float[] y = new float[p.outputSize()];
-      Conv2d.conv2d(p, x, w, bias, y, pool, limit);
-      Tolerance.assertClose("limit " + limit, expected, y, y.length);
+      for (boolean vector : KERNELS) {
+        Conv2d.conv2d(p, x, w, bias, y, pool, limit, vector);
+        Tolerance.assertClose("limit " + limit + (vector ? " vector" : " C2"), expected, y,
+            y.length);
+      }
     }
   }
 
