@@ -6,8 +6,6 @@ import dev.potaccel.protocol.pkg.ConvCommand;
 import dev.potaccel.protocol.pkg.PackageFormatException;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
-import dev.potaccel.simd.FloatTileKernel;
-import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 
 /**
@@ -346,27 +344,33 @@ final class ConvStep implements Step {
     byte[] y = new byte[batch * m * ohw];
     int size = batch * c * kw * hp * ow;
     Workers workers = run.workers;
-    // groups of fewer than 4 channels (depthwise) would waste most of each 4- or 6-row tile
-    boolean tiles = usesFloat() && sh == 1 && mg >= 4 && VectorKernels.ENABLED;
-    if (tiles) {
-      size = Math.max(size, (batch - 1) * c * kw * hp * ow + tileReach());
-    }
     Object xs = usesFloat() ? workers.acquireFloats(size) : workers.acquireInts(size);
     try {
       spread(x, xs, batch, workers);
-      if (tiles) {
-        executeTiles((float[]) xs, y, batch, workers);
-        run.put(output, y);
-        return;
+      int columns = batch * ohw;
+      int threads = workers.threads();
+      int nc = COLUMNS;
+      int blocks = ceilDiv(columns, nc);
+      if (threads > 1 && blocks < 2 * threads) {
+        nc = Math.max(MIN_COLUMNS, roundUp(ceilDiv(columns, 2 * threads), 8));
+        nc = Math.min(nc, COLUMNS);
+        blocks = ceilDiv(columns, nc);
       }
-      TaskGrid grid = TaskGrid.of(batch * ohw, m, workers.threads(), 8, 3);
-      workers.parallelFor(grid.tasks(), task -> {
+      int chunk = m;
+      if (threads > 1 && blocks < 2 * threads) {
+        int splits = Math.min(ceilDiv(2 * threads, blocks), ceilDiv(m, 3));
+        chunk = roundUp(ceilDiv(m, splits), Math.min(3, m));
+      }
+      int chunks = ceilDiv(m, chunk);
+      int colsPerTask = nc;
+      int rowsPerTask = chunk;
+      workers.parallelFor(blocks * chunks, task -> {
         Workers.Scratch s = workers.acquire();
         try {
-          int j0 = grid.firstColumn(task);
-          int n = grid.columns(task);
-          int mA = grid.firstRow(task);
-          int mB = grid.endRow(task);
+          int j0 = (task / chunks) * colsPerTask;
+          int mA = (task % chunks) * rowsPerTask;
+          int n = Math.min(colsPerTask, columns - j0);
+          int mB = Math.min(m, mA + rowsPerTask);
           if (xs instanceof float[] f) {
             blockFloat(f, y, j0, n, mA, mB, s);
           } else {
@@ -384,143 +388,6 @@ final class ConvStep implements Step {
       }
     }
     run.put(output, y);
-  }
-
-  // ------------------------------------------------------------ Vector API tiles (stride 1)
-
-  /**
-   * K row offsets of the tile path: K index {@code (ci, ky, kx)} of a group reads the spread
-   * planes at {@code (ci * kw + kx) * plane + ky * dh * ow} past the group's first plane, plus
-   * the output pixel index (a stride-1 output row oy reads spread row oy + ky * dh).
-   */
-  private int[] tileOffsets() {
-    int plane = hp * ow;
-    int[] off = new int[kg];
-    for (int k = 0; k < kg; k++) {
-      int ci = k / (kh * kw);
-      int rem = k - ci * kh * kw;
-      int ky = rem / kw;
-      int kx = rem - ky * kw;
-      off[k] = (ci * kw + kx) * plane + ky * dh * ow;
-    }
-    return off;
-  }
-
-  /** Output pixels per image in the tile path: whole 16-column strips. */
-  private int tileColumnsPerImage() {
-    return roundUp(oh * ow, FloatTileKernel.NR);
-  }
-
-  /** How far past its image's start the tile path reads: the last group's furthest strip. */
-  private int tileReach() {
-    int maxOffset = 0;
-    for (int o : tileOffsets()) {
-      maxOffset = Math.max(maxOffset, o);
-    }
-    return (c / cg - 1) * cg * kw * hp * ow + maxOffset + tileColumnsPerImage();
-  }
-
-  /**
-   * The float layers with stride-1 rows, on {@link FloatTileKernel}: B read in place from the
-   * spread planes, each image's pixels padded to whole strips (the padding columns read the next
-   * planes or the slack {@link #execute} allocated, and are dropped). Exact like {@link
-   * #blockFloat}: integer operands, every partial sum within 2^24, and a fused multiply-add of
-   * exact values is exact.
-   */
-  private void executeTiles(float[] xs, byte[] y, int batch, Workers workers) {
-    final int nr = FloatTileKernel.NR;
-    final int[] kOffset = tileOffsets();
-    final int perImg = tileColumnsPerImage();
-    final int imgStride = c * kw * hp * ow;
-    final int groupStride = cg * kw * hp * ow;
-    TaskGrid grid = TaskGrid.of(batch * perImg, m, workers.threads(), nr, FloatTileKernel.MR);
-    // rows of one task's tiles: its channels, plus up to 3 padding rows per group it spans
-    final int padRows = grid.rowsPerTask() + 3 * (ceilDiv(grid.rowsPerTask(), mg) + 1);
-    final float[] zeros = new float[FloatTileKernel.MR];
-    workers.parallelFor(grid.tasks(), task -> {
-      Workers.Scratch s = workers.acquire();
-      try {
-        int j0 = grid.firstColumn(task);
-        int n = grid.columns(task);
-        int mA = grid.firstRow(task);
-        int mB = grid.endRow(task);
-        float[] acc = s.flat(0, padRows * n);
-        float[] packed = s.flat(1, padRows * kg);
-        int accRow = 0;
-        int[] rowOf = new int[mB - mA]; // acc row of output channel mA + i
-        for (int g = mA / mg; g <= (mB - 1) / mg; g++) {
-          int r0 = Math.max(mA, g * mg);
-          int r1 = Math.min(mB, (g + 1) * mg);
-          int[] heights = FloatTileKernel.tileHeights(r1 - r0);
-          packTiles(packed, r0, r1, heights);
-          for (int r = r0; r < r1; r++) {
-            rowOf[r - mA] = accRow + r - r0;
-          }
-          for (int j = 0; j < n; j += nr) {
-            int col = j0 + j;
-            int img = col / perImg;
-            int base = img * imgStride + g * groupStride + (col - img * perImg);
-            for (int k0 = 0; k0 < kg; k0 += PANEL_ROWS) {
-              int kLen = Math.min(PANEL_ROWS, kg - k0);
-              for (int t = 0, row = accRow, aOff = 0; t < heights.length; t++) {
-                int th = heights[t];
-                FloatTileKernel.tile(th, kLen, packed, aOff + k0 * th, xs, base, kOffset, k0,
-                    k0 == 0 ? zeros : null, 0, acc, row * n + j, n);
-                aOff += th * kg;
-                row += th;
-              }
-            }
-          }
-          for (int th : heights) {
-            accRow += th;
-          }
-        }
-        requantizeTiles(acc, n, rowOf, y, j0, mA, mB, perImg, s);
-      } finally {
-        workers.release(s);
-      }
-    });
-  }
-
-  /** Weight rows {@code [r0, r1)} as row tiles of the given heights, {@code [tile][k][row]}. */
-  private void packTiles(float[] packed, int r0, int r1, int[] heights) {
-    int dst = 0;
-    int row0 = r0;
-    for (int th : heights) {
-      for (int k = 0; k < kg; k++) {
-        for (int r = 0; r < th; r++) {
-          int row = row0 + r;
-          packed[dst++] = row < r1 ? floatWeights[row * kg + k] : 0f;
-        }
-      }
-      row0 += th;
-    }
-  }
-
-  /**
-   * Converts the real pixels of tile columns {@code [j0, j0 + n)} (padded per image to {@code
-   * perImg}) to int sums plus bias and requantizes them into y.
-   */
-  private void requantizeTiles(float[] acc, int n, int[] rowOf, byte[] y, int j0, int mA,
-      int mB, int perImg, Workers.Scratch s) {
-    int ohw = oh * ow;
-    int[] sums = s.intRow();
-    for (int j = 0; j < n; ) {
-      int col = j0 + j;
-      int img = col / perImg;
-      int p = col - img * perImg;
-      int step = Math.min(perImg - p, n - j);
-      int len = Math.min(step, ohw - p);
-      for (int r = mA; r < mB && len > 0; r++) {
-        int a = rowOf[r - mA] * n + j;
-        int b = bias[r];
-        for (int t = 0; t < len; t++) {
-          sums[t] = (int) acc[a + t] + b;
-        }
-        requant.row(sums, 0, len, y, (img * m + r) * ohw + p, r);
-      }
-      j += step;
-    }
   }
 
   /**
@@ -756,56 +623,6 @@ final class ConvStep implements Step {
         d += len;
         j += len;
       }
-    }
-  }
-
-  /**
-   * How a layer's output is cut into tasks: blocks of up to {@link #COLUMNS} output pixels
-   * (across the batch) and, when there are too few blocks to keep the threads busy, narrower
-   * blocks (down to {@link #MIN_COLUMNS}) and then slices of the output channels. Task t covers
-   * column block {@code t / chunks} and channel slice {@code t % chunks}.
-   */
-  private record TaskGrid(int totalColumns, int totalRows, int colsPerTask, int rowsPerTask,
-      int blocks, int chunks) {
-
-    /**
-     * @param columnStep block widths are multiples of this
-     * @param rowStep channel slices are multiples of this (or all channels)
-     */
-    static TaskGrid of(int columns, int rows, int threads, int columnStep, int rowStep) {
-      int nc = COLUMNS;
-      int blocks = ceilDiv(columns, nc);
-      if (threads > 1 && blocks < 2 * threads) {
-        nc = Math.max(MIN_COLUMNS, roundUp(ceilDiv(columns, 2 * threads), columnStep));
-        nc = Math.min(nc, COLUMNS);
-        blocks = ceilDiv(columns, nc);
-      }
-      int chunk = rows;
-      if (threads > 1 && blocks < 2 * threads) {
-        int splits = Math.min(ceilDiv(2 * threads, blocks), ceilDiv(rows, rowStep));
-        chunk = roundUp(ceilDiv(rows, splits), Math.min(rowStep, rows));
-      }
-      return new TaskGrid(columns, rows, nc, chunk, blocks, ceilDiv(rows, chunk));
-    }
-
-    int tasks() {
-      return blocks * chunks;
-    }
-
-    int firstColumn(int task) {
-      return (task / chunks) * colsPerTask;
-    }
-
-    int columns(int task) {
-      return Math.min(colsPerTask, totalColumns - firstColumn(task));
-    }
-
-    int firstRow(int task) {
-      return (task % chunks) * rowsPerTask;
-    }
-
-    int endRow(int task) {
-      return Math.min(totalRows, firstRow(task) + rowsPerTask);
     }
   }
 

@@ -35,7 +35,6 @@ final class Workers {
     private float[][] floatPanel;
     private float[][] floatAcc;
     private int[] intRow;
-    private final float[][] flat = new float[2][];
 
     Scratch(int panelRows, int accRows, int columns) {
       this.panelRows = panelRows;
@@ -76,14 +75,6 @@ final class Workers {
         intRow = new int[columns];
       }
       return intRow;
-    }
-
-    /** A flat float buffer of at least {@code len}: slot 0 accumulators, 1 packed weights. */
-    float[] flat(int slot, int len) {
-      if (flat[slot] == null || flat[slot].length < len) {
-        flat[slot] = new float[len];
-      }
-      return flat[slot];
     }
   }
 

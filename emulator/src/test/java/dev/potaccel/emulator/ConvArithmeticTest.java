@@ -114,7 +114,7 @@ class ConvArithmeticTest {
       new TestPackage.Geometry(3, 3, 1, 2, 2, 1, 2, 0, 1, 2, 1)
     };
     Codebook cb = Codebooks.int8(8);
-    // m = 8 and 2 groups: 4-row tiles; m = 24: 6-row tiles (simd.FloatTileKernel)
+    // m = 24 spans several 3-row steps of MacKernel and a remainder with 2 groups
     for (int m : new int[] {8, 24}) {
       for (TestPackage.Geometry g : geometries) {
         check(g, m, cb, rnd);

@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the 16 floats at {@code src[base + kOffset[k0 + q]]}. For a stride-1 convolution over padded
  * planes that is exactly the im2col row, so callers make no im2col copy at all. The caller keeps
  * every read in bounds (a slack region after its last plane) and discards columns past its data.
- * With integer-valued operands whose partial sums stay within 2^24, every result is exact (the
- * emulator relies on this); otherwise results match separate multiply and add up to rounding.
+ * With integer-valued operands whose partial sums stay within 2^24 every result is exact (the
+ * test checks this); otherwise results match separate multiply and add up to rounding.
  */
 public final class FloatTileKernel {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
