@@ -6,7 +6,7 @@
 set -euo pipefail
 platform=${1:?Vitis platform}; out=${2:?output .xclbin}
 src=$(dirname "$0")/../src/main/resources/dev/potaccel/kernels/potaccel.cl
-kernels="conv_mul conv_pot conv_terms conv_grouped_mul conv_grouped_pot conv_grouped_terms pool add quantize dequantize"
+kernels="decode_weights_f decode_weights_i conv_f8 conv_f16 conv_i8 conv_i16 conv_grouped_f8 conv_grouped_i8 fc_f8 fc_f16 fc_i8 fc_i16 pool add quantize dequantize"
 objs=()
 for k in $kernels; do
   v++ -c -t hw --platform "$platform" -DPE_OUT=16 -DMAX_TERMS=3 -k "$k" -o "$k.xo" "$src"

@@ -66,7 +66,8 @@ public final class Main implements Callable<Integer> {
   /** Without a subcommand there is nothing to do: a usage error. */
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing a command (run, eval, compile, profile)");
+    throw new ParameterException(spec.commandLine(), "missing a command ("
+        + String.join(", ", spec.commandLine().getSubcommands().keySet()) + ")");
   }
 
   /** Prints an exception thrown by a command as one line and picks the exit code. */

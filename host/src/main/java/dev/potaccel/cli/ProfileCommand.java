@@ -121,10 +121,11 @@ final class ProfileCommand implements Callable<Integer> {
         inputs.add(v);
       }
       loaded.run(batch, inputs); // warm-up: PoCL compiles each kernel's work-group function here
-      List<OpenClRun> measured = new ArrayList<>();
-      for (int r = 0; r < runs; r++) {
-        measured.add(loaded.run(batch, inputs));
-      }
+      // the runs back to back, pipelined: each upload overlaps the previous batch's kernels
+      long pipelineStart = System.nanoTime();
+      List<OpenClRun> measured = loaded.runPipelined(batch, java.util.Collections.nCopies(runs,
+          inputs));
+      long pipelineNanos = System.nanoTime() - pipelineStart;
       out.printf(Locale.ROOT, "%s on %s '%s' (bitstream %s), batch %d, mean of %d runs%n",
           model, dev.info().spec(), dev.info().deviceName(), dev.manifest().name(), batch, runs);
       out.printf(Locale.ROOT, "load: %s; package loaded in %.1f ms, %d bytes resident,"
@@ -149,14 +150,58 @@ final class ProfileCommand implements Callable<Integer> {
             t.command() < 0 ? "" : Integer.toString(t.command()), clip(t.name(), 32), t.kind(),
             t.kernel(), mean[i], total > 0 ? 100 * mean[i] / total : 0);
       }
-      double wall = measured.stream().mapToLong(OpenClRun::wallNanos).average().orElse(0) / 1e6;
+      double wall = pipelineNanos / 1e6 / runs;
       out.printf(Locale.ROOT, "total device time %.3f ms (kernels %.3f ms), wall %.3f ms per run,"
               + " %.1f images/s%n", total,
           measured.stream().mapToLong(OpenClRun::kernelNanos).average().orElse(0) / 1e6, wall,
           wall > 0 ? batch * 1000 / wall : 0);
+      printTimeline(out, measured);
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * One line per batch of the pipelined runs: when its upload (transfer queue), its commands
+   * (compute queue) and its download ran, in ms of the device clock from the first upload, and
+   * how much of its upload the previous batch's commands hid (ended before they did) and how much
+   * ran while they ran.
+   */
+  private static void printTimeline(PrintWriter out, List<OpenClRun> runs) {
+    if (runs.isEmpty()) {
+      return;
+    }
+    long t0 = runs.get(0).timeline().uploadStart();
+    out.printf(Locale.ROOT, "timeline (device clock, ms from the first upload; uploads and"
+        + " downloads on the transfer queue, commands on the compute queue):%n");
+    out.printf(Locale.ROOT, "%6s  %-19s  %-21s  %-21s  %s%n", "batch", "upload", "compute",
+        "download", "upload hidden behind the previous batch's compute (during it)");
+    long hidden = 0;
+    long during = 0;
+    long uploads = 0;
+    for (int i = 0; i < runs.size(); i++) {
+      var t = runs.get(i).timeline();
+      String note = "-";
+      if (i > 0) {
+        var previous = runs.get(i - 1).timeline();
+        long h = t.uploadHiddenBehind(previous);
+        long d = t.uploadOverlapWith(previous);
+        hidden += h;
+        during += d;
+        uploads += t.uploadNanos();
+        note = String.format(Locale.ROOT, "%.3f of %.3f ms (%.3f ms)", h / 1e6,
+            t.uploadNanos() / 1e6, d / 1e6);
+      }
+      out.printf(Locale.ROOT, "%6d  %8.3f-%-9.3f  %9.3f-%-10.3f  %9.3f-%-10.3f  %s%n", i,
+          (t.uploadStart() - t0) / 1e6, (t.uploadEnd() - t0) / 1e6,
+          (t.computeStart() - t0) / 1e6, (t.computeEnd() - t0) / 1e6,
+          (t.downloadStart() - t0) / 1e6, (t.downloadEnd() - t0) / 1e6, note);
+    }
+    if (runs.size() > 1) {
+      out.printf(Locale.ROOT, "overlap: uploads of batches 1..%d: %.3f of %.3f ms hidden behind"
+          + " the previous batch's compute, %.3f ms of it while that compute ran%n",
+          runs.size() - 1, hidden / 1e6, uploads / 1e6, during / 1e6);
+    }
   }
 
   private static String clip(String s, int n) {

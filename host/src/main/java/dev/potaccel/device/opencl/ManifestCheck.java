@@ -113,11 +113,16 @@ public final class ManifestCheck {
   /** The kernel names a package's commands launch (without unpack_weights, a test aid). */
   public static List<String> kernelsNeeded(AcceleratorPackage pkg) {
     Set<String> k = new TreeSet<>();
+    byte[] weights = pkg.getWeights().toByteArray();
+    byte[] biases = pkg.getBiases().toByteArray();
     for (Command c : pkg.getCommandsList()) {
       switch (c.getOpCase()) {
         case CONV -> {
           if (c.getConv().getCodebook() < pkg.getCodebooksCount()) {
-            k.add(ConvLayer.kernelName(pkg, c.getConv()));
+            ConvLayer l = ConvLayer.decode("command '" + c.getName() + "'", pkg, c.getConv(),
+                weights, biases);
+            k.add(l.kernel());
+            k.add(l.decodeKernel());
           }
         }
         case POOL -> k.add("pool");

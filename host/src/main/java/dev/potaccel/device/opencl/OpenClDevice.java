@@ -18,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One OpenCL device opened for potaccel: a context and an in-order command queue with profiling,
- * the bitstream manifest the device matches, and the programs built or loaded on it (one per P_out
- * for source builds). {@link #load} checks a package against the manifest and the device, then
- * puts its weights on the device ({@link OpenClPackage}). Close it after the packages loaded on
- * it; closing releases the queue, the programs and the context. Not for concurrent use from
+ * One OpenCL device opened for potaccel: a context and two in-order command queues with profiling
+ * (one for the kernels, one for the input and output transfers, so that the upload of a batch can
+ * run while the kernels of the one before it do), the bitstream manifest the device matches, and
+ * the programs built or loaded on it (one per P_out for source builds). {@link #load} checks a
+ * package against the manifest and the device, then puts its weights on the device ({@link
+ * OpenClPackage}). Close it after the packages loaded on it; closing releases the queues, the
+ * programs and the context. Not for concurrent use from
  * several threads except through {@link OpenClPackage#run}, which is synchronized.
  */
 public final class OpenClDevice implements AutoCloseable {
@@ -80,16 +82,18 @@ public final class OpenClDevice implements AutoCloseable {
   private final Options options;
   private final cl_context context;
   private final cl_command_queue queue;
+  private final cl_command_queue transferQueue;
   private final Map<Integer, ClProgram> programs = new HashMap<>();
   private boolean closed;
 
   private OpenClDevice(ClDeviceInfo info, BitstreamManifest manifest, Options options,
-      cl_context context, cl_command_queue queue) {
+      cl_context context, cl_command_queue queue, cl_command_queue transferQueue) {
     this.info = info;
     this.manifest = manifest;
     this.options = options;
     this.context = context;
     this.queue = queue;
+    this.transferQueue = transferQueue;
   }
 
   /** Every OpenCL device on this machine (empty without a platform). */
@@ -130,9 +134,17 @@ public final class OpenClDevice implements AutoCloseable {
       CL.clReleaseContext(ctx);
       ClErrors.check(err[0], "clCreateCommandQueue(" + info.spec() + ", profiling)");
     }
+    @SuppressWarnings("deprecation") // as above
+    cl_command_queue tq = CL.clCreateCommandQueue(ctx, info.device(),
+        CL.CL_QUEUE_PROFILING_ENABLE, err);
+    if (err[0] != 0) {
+      CL.clReleaseCommandQueue(q);
+      CL.clReleaseContext(ctx);
+      ClErrors.check(err[0], "clCreateCommandQueue(" + info.spec() + ", profiling, transfers)");
+    }
     LOG.info("opened {} '{}' on '{}' with bitstream manifest {}", info.spec(), info.deviceName(),
         info.platformName(), manifest.name());
-    return new OpenClDevice(info, manifest, options, ctx, q);
+    return new OpenClDevice(info, manifest, options, ctx, q, tq);
   }
 
   /** The named manifest, or the first available one whose device checks pass. */
@@ -176,8 +188,25 @@ public final class OpenClDevice implements AutoCloseable {
     return context;
   }
 
+  /** The queue the kernels run on (and the load's uploads, and HOST command transfers). */
   cl_command_queue queue() {
     return queue;
+  }
+
+  /** CL_DEVICE_MAX_WORK_GROUP_SIZE: the most work-items a conv work-group may have. */
+  long maxWorkGroupSize() {
+    return Cl.deviceLong(info.device(), CL.CL_DEVICE_MAX_WORK_GROUP_SIZE,
+        "CL_DEVICE_MAX_WORK_GROUP_SIZE");
+  }
+
+  /** CL_DEVICE_LOCAL_MEM_SIZE: bounds a conv work-group's staged input window. */
+  long localMemBytes() {
+    return Cl.deviceLong(info.device(), CL.CL_DEVICE_LOCAL_MEM_SIZE, "CL_DEVICE_LOCAL_MEM_SIZE");
+  }
+
+  /** The queue for model input uploads and output downloads of runs. */
+  cl_command_queue transferQueue() {
+    return transferQueue;
   }
 
   /** The kernels for P_out {@code peOut}, built or loaded on first use. */
@@ -221,7 +250,7 @@ public final class OpenClDevice implements AutoCloseable {
     }
   }
 
-  /** Releases the programs, the queue and the context; idempotent. */
+  /** Releases the programs, the queues and the context; idempotent. */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -230,6 +259,7 @@ public final class OpenClDevice implements AutoCloseable {
     closed = true;
     try {
       programs.values().forEach(ClProgram::close);
+      CL.clReleaseCommandQueue(transferQueue);
       CL.clReleaseCommandQueue(queue);
     } finally {
       CL.clReleaseContext(context);

@@ -12,13 +12,18 @@ import dev.potaccel.protocol.pkg.PackageFormatException;
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
 import dev.potaccel.protocol.pkg.Requantize;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -26,24 +31,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A compiled package resident on an OpenCL device: the weight and bias blobs exactly as packed
- * (docs/accelerator.md §4; the kernels unpack the codes), the codebook tables and shifts uploaded
- * once at load, one kernel object per command with its constant arguments set once.
+ * A compiled package resident on an OpenCL device. At load: every conv's packed weight tiles
+ * (docs/accelerator.md §4) are uploaded once and decoded on the device by decode_weights into the
+ * levels its conv kernel streams (float when exact, else int; kernels-cl potaccel.cl, "CONV"), the
+ * biases and shifts uploaded, one kernel object per command with its constant arguments set once.
  *
- * <p>A run writes the FP32 model inputs, enqueues every command in order on the device's in-order
+ * <p>A run writes the FP32 model inputs, enqueues every command in order on the device's compute
  * queue, and reads the FP32 outputs: activations stay on the device between commands, in a few
  * activation slots reused as soon as a buffer is dead (ping-pong for a chain, a third slot for a
- * residual branch; a reshape is a view of its input's slot). Only a HOST command reads its inputs
- * back to the host CPU engine and writes its outputs again. Every enqueue carries a profiling
- * event, so a run reports per-command device times.
+ * residual branch; a reshape is a view of its input's slot). Model inputs and outputs have their
+ * own device buffers, two of each, so that {@link #runPipelined} can upload batch i+1 on the
+ * device's transfer queue while the kernels of batch i run, and download batch i while batch i+1
+ * computes; event dependencies order the two queues. Only a HOST command reads its inputs back to
+ * the host CPU engine and writes its outputs again. Every enqueue carries a profiling event, so a
+ * run reports per-command device times and its upload / compute / download timeline.
  *
- * <p>Runs are serialized (one queue); {@link #close} releases every buffer and kernel and is
- * idempotent.
+ * <p>Runs are serialized; {@link #close} releases every buffer and kernel and is idempotent.
  */
 public final class OpenClPackage implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpenClPackage.class);
-  /** The dim-0 global size is rounded up to this (kernels skip the extra work-items). */
-  private static final int ROUND = 16;
+  /** Work-group size of the element-wise kernels (pool, add, CONVERT, decode). */
+  private static final int ELEMENT_GROUP = 64;
+  /**
+   * Most work-items per conv work-group: 4 to 8 output rows of a 28-wide layer, measured fastest
+   * on PoCL (whole 28-row planes were up to 1.5x slower, single rows lose to the halo staging).
+   */
+  private static final int CONV_GROUP_ITEMS = 64;
+  /** Conv bands per image at least (when it has the rows), so a batch of 1 uses several cores. */
+  private static final int MIN_BANDS = 2;
+  /** Local staging memory a conv work-group may use at most (half a Zen 3 L2 on PoCL). */
+  private static final long LOCAL_BUDGET = 256 * 1024;
 
   /** A package buffer as the device needs it. */
   private record Buf(int index, String name, int[] shape, int perImage, boolean isFloat, int bits,
@@ -71,6 +88,16 @@ public final class OpenClPackage implements AutoCloseable {
     }
   }
 
+  /** How a command's NDRange is shaped. */
+  private enum Launch {
+    /** One work-item per element, work-groups of {@link #ELEMENT_GROUP}. */
+    ELEMENTS,
+    /** One work-group per image and band of output rows, {@code local} work-items each. */
+    CONV_BANDS,
+    /** dim 0: groups of CONV_PB images, dim 1: channel blocks. */
+    FC
+  }
+
   /** One command: its kernel (null for RESHAPE and HOST) and how a run sets its arguments. */
   private static final class Op {
     final int index;
@@ -81,18 +108,24 @@ public final class OpenClPackage implements AutoCloseable {
     final int[] writes;
     /** Kernel argument index of each read buffer, then each written buffer. */
     final int[] bufferArgs;
-    /** Argument index of the work-item count (batch-dependent), -1 for none. */
+    /** Argument index of the work-item (or image) count (batch-dependent), -1 for none. */
     final int countArg;
     final long itemsPerImage;
-    final int dim1;
     final HostCommand host;
+    Launch launch = Launch.ELEMENTS;
+    /** CONV_BANDS: work-items per work-group; FC: channel blocks. */
+    int local;
+    /** CONV_BANDS: work-groups per image. */
+    int bands = 1;
+    /** ELEMENTS: elements each work-item takes (the add kernel: 16 vector lanes). */
+    int elementsPerItem = 1;
     cl_kernel kernel;
     /** Constant int arguments of pool and add, from argument {@code staticFirst} on. */
     int staticFirst;
     int[] staticInts;
 
     Op(int index, String name, String kind, String kernelName, int[] reads, int[] writes,
-        int[] bufferArgs, int countArg, long itemsPerImage, int dim1, HostCommand host) {
+        int[] bufferArgs, int countArg, long itemsPerImage, HostCommand host) {
       this.index = index;
       this.name = name;
       this.kind = kind;
@@ -102,12 +135,45 @@ public final class OpenClPackage implements AutoCloseable {
       this.bufferArgs = bufferArgs;
       this.countArg = countArg;
       this.itemsPerImage = itemsPerImage;
-      this.dim1 = dim1;
       this.host = host;
     }
 
     String where() {
       return "command " + index + " (" + kind + " '" + name + "')";
+    }
+  }
+
+  /** The device buffers and host staging one batch of a run uses. */
+  private record BatchBuffers(cl_mem[] mem, ByteBuffer[] inStaging, ByteBuffer[] outStaging) {}
+
+  /** The events of one batch in flight, grouped by phase. */
+  private static final class InFlight {
+    final int position;
+    final int batch;
+    final BatchBuffers buffers;
+    final long startNanos;
+    final List<cl_event> upload = new ArrayList<>();
+    final List<cl_event> compute = new ArrayList<>();
+    final List<int[]> computeOwner = new ArrayList<>(); // op position, or -3 - pos for HOST I/O
+    final List<CommandTime> hostTimes = new ArrayList<>();
+    final List<cl_event> download = new ArrayList<>();
+    /** The batch's last compute event (a kernel or a HOST transfer): its download waits on it. */
+    cl_event lastCompute;
+
+    InFlight(int position, int batch, BatchBuffers buffers) {
+      this.position = position;
+      this.batch = batch;
+      this.buffers = buffers;
+      this.startNanos = System.nanoTime();
+    }
+
+    void release() {
+      for (List<cl_event> l : List.of(upload, compute, download)) {
+        for (cl_event e : l) {
+          CL.clReleaseEvent(e);
+        }
+        l.clear();
+      }
     }
   }
 
@@ -128,7 +194,13 @@ public final class OpenClPackage implements AutoCloseable {
   private final long[] slotBytesPerImage;
   private final long residentBytes;
   private final long loadNanos;
+  /** Set by the constructor before kernels are created: each conv's requantize message. */
+  private final Map<Integer, Requantize> convRequant = new HashMap<>();
   private cl_mem[] slots;
+  /** Two sets of model input, then output, device buffers (by storage), for pipelining. */
+  private cl_mem[][] io;
+  private ByteBuffer[][] inStaging;
+  private ByteBuffer[][] outStaging;
   private int slotBatch;
   private boolean closed;
 
@@ -150,10 +222,9 @@ public final class OpenClPackage implements AutoCloseable {
       this.program = device.program(peOut);
       byte[] weightBytes = pkg.getWeights().toByteArray();
       byte[] biasBytes = pkg.getBiases().toByteArray();
-      cl_mem weights = upload(Pointer.to(weightBytes), weightBytes.length, "weights");
       int[] biasInts = new int[(biasBytes.length + 3) / 4];
-      java.nio.ByteBuffer.wrap(Arrays.copyOf(biasBytes, biasInts.length * 4))
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(biasInts);
+      ByteBuffer.wrap(Arrays.copyOf(biasBytes, biasInts.length * 4))
+          .order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(biasInts);
       cl_mem biases = upload(Pointer.to(biasInts), 4L * biasInts.length, "biases");
       List<ConvLayer> convs = new ArrayList<>();
       for (int i = 0; i < pkg.getCommandsCount(); i++) {
@@ -169,9 +240,7 @@ public final class OpenClPackage implements AutoCloseable {
                 in.bits(), weightBytes, biasBytes);
             convs.add(layer);
             convRequant.put(i, c.getRequantize());
-            ops.add(new Op(i, cmd.getName(), kind, layer.kernel(), new int[] {c.getInput()},
-                new int[] {c.getOutput()}, new int[] {0, 1}, 10, layer.pixelsPerImage(),
-                layer.tiles(peOut), null));
+            ops.add(convOp(i, cmd.getName(), kind, layer, c.getInput(), c.getOutput(), where));
           }
           case POOL -> ops.add(poolOp(i, cmd.getName(), cmd.getPool(), where));
           case ADD -> ops.add(addOp(i, cmd.getName(), cmd.getAdd(), where));
@@ -185,7 +254,7 @@ public final class OpenClPackage implements AutoCloseable {
             }
             Op op = new Op(i, cmd.getName(), kind, in.isFloat() ? "quantize" : "dequantize",
                 new int[] {c.getInput()}, new int[] {c.getOutput()}, new int[] {0, 1}, 2,
-                in.perImage(), 1, null);
+                in.perImage(), null);
             ops.add(op);
           }
           case RESHAPE -> {
@@ -197,19 +266,19 @@ public final class OpenClPackage implements AutoCloseable {
                   + out.describe() + " changes the size");
             }
             ops.add(new Op(i, cmd.getName(), kind, "", new int[] {c.getInput()},
-                new int[] {c.getOutput()}, new int[0], -1, 0, 1, null));
+                new int[] {c.getOutput()}, new int[0], -1, 0, null));
           }
           case HOST -> {
             HostCommand h = cmd.getHost();
             ops.add(new Op(i, cmd.getName(), kind, "",
                 h.getInputsList().stream().mapToInt(Integer::intValue).toArray(),
                 h.getOutputsList().stream().mapToInt(Integer::intValue).toArray(), new int[0], -1,
-                0, 1, h));
+                0, h));
           }
           default -> throw new PackageFormatException(where + ": has no operation");
         }
       }
-      // the per-layer tables and shifts, one buffer each for the whole package
+      // the per-layer shifts, one buffer for the whole package
       int[] shiftOff = new int[convs.size()];
       int total = 0;
       for (int j = 0; j < convs.size(); j++) {
@@ -221,6 +290,9 @@ public final class OpenClPackage implements AutoCloseable {
         System.arraycopy(convs.get(j).shifts(), 0, allShifts, shiftOff[j], convs.get(j).m());
       }
       cl_mem shifts = upload(Pointer.to(allShifts), 4L * allShifts.length, "shifts");
+      // the packed tiles are only read by decode_weights: released once every layer is decoded
+      cl_mem packed = upload(Pointer.to(weightBytes), weightBytes.length, "packed weights");
+      List<cl_mem> decodeInputs = new ArrayList<>();
       int convIndex = 0;
       for (Op op : ops) {
         if (op.kernelName.isEmpty()) {
@@ -229,13 +301,21 @@ public final class OpenClPackage implements AutoCloseable {
         op.kernel = createKernel(op);
         if (op.kind.equals("conv")) {
           ConvLayer l = convs.get(convIndex);
-          cl_mem table = upload(Pointer.to(l.table()), 4L * l.table().length,
-              "codebook table of " + op.where());
-          setConvArgs(op, l, weights, table, biases, shifts, shiftOff[convIndex]);
+          cl_mem levels = upload(Pointer.to(l.levels()), 4L * l.levels().length,
+              "codebook levels of " + op.where());
+          decodeInputs.add(levels);
+          cl_mem decoded = decodeWeights(op, l, packed, levels);
+          setConvArgs(op, l, decoded, biases, shifts, shiftOff[convIndex]);
           convIndex++;
         } else {
-          setStaticArgs(op, pkg);
+          setStaticArgs(op);
         }
+      }
+      ClErrors.check(CL.clFinish(device.queue()), "clFinish(decode_weights) for " + source);
+      decodeInputs.add(packed);
+      for (cl_mem m : decodeInputs) {
+        resident.remove(m);
+        CL.clReleaseMemObject(m);
       }
       // activation slots: reshapes share their input's storage; greedy reuse by liveness
       this.storage = new int[bufs.length];
@@ -265,6 +345,84 @@ public final class OpenClPackage implements AutoCloseable {
     LOG.info("{} loaded on {}: {} commands, {} resident bytes, {} activation slots, {} ms",
         source, device.info().spec(), ops.size(), residentBytes, slotBytesPerImage.length,
         loadNanos / 1_000_000);
+  }
+
+  /** A conv's command: its kernel, its launch shape (bands of output rows per work-group). */
+  private Op convOp(int i, String name, String kind, ConvLayer l, int input, int output,
+      String where) {
+    if (l.fullyConnected()) {
+      Op op = new Op(i, name, kind, l.kernel(), new int[] {input}, new int[] {output},
+          new int[] {0, 1}, 7, 1, null);
+      op.launch = Launch.FC;
+      op.local = l.blocks();
+      return op;
+    }
+    int maxItems = (int) Math.min(Integer.MAX_VALUE, device.maxWorkGroupSize());
+    int rows = l.bandRows(Math.min(CONV_GROUP_ITEMS, maxItems),
+        Math.min(LOCAL_BUDGET, device.localMemBytes()), MIN_BANDS, maxItems, where);
+    // one local size for (almost) every layer: PoCL compiles a kernel once per local size, a
+    // second or more each, so per-layer sizes would cost seconds at the first run; the spare
+    // work-items only help stage the window
+    int items = l.itemsPerBand(rows);
+    int local = (items + CONV_GROUP_ITEMS - 1) / CONV_GROUP_ITEMS * CONV_GROUP_ITEMS;
+    if (local > maxItems) {
+      local = items;
+    }
+    Op op = new Op(i, name, kind, l.kernel(), new int[] {input}, new int[] {output},
+        new int[] {0, 1}, -1, 0, null);
+    op.launch = Launch.CONV_BANDS;
+    op.local = local;
+    op.bands = (l.oh() + rows - 1) / rows;
+    return op;
+  }
+
+  /**
+   * Runs decode_weights for one conv: the packed tiles to the [block][k][j] levels its kernel
+   * streams, into a new resident buffer (enqueued; the constructor waits for all of them).
+   */
+  private cl_mem decodeWeights(Op op, ConvLayer l, cl_mem packed, cl_mem levels) {
+    long elements = l.decodedElements();
+    if (elements > Integer.MAX_VALUE) {
+      throw new PackageFormatException(source + ": " + op.where() + ": " + elements
+          + " decoded weights, more than 2^31 - 1");
+    }
+    cl_mem decoded = allocate(4L * elements, "decoded weights of " + op.where(),
+        CL.CL_MEM_READ_ONLY);
+    resident.add(decoded);
+    int[] err = new int[1];
+    String name = l.decodeKernel();
+    cl_kernel k = CL.clCreateKernel(program.program(), name, err);
+    ClErrors.check(err[0], "clCreateKernel(\"" + name + "\") for " + source + " " + op.where());
+    try {
+      String what = name + " for " + op.where();
+      arg(k, 0, packed, what);
+      int[] ints = {l.woff(), l.tileStride(), l.m(), l.k(), l.bits()};
+      for (int j = 0; j < ints.length; j++) {
+        arg(k, 1 + j, ints[j], what);
+      }
+      arg(k, 6, levels, what);
+      arg(k, 7, l.mb(), what);
+      arg(k, 8, (int) elements, what);
+      arg(k, 9, decoded, what);
+      long global = (elements + ELEMENT_GROUP - 1) / ELEMENT_GROUP * ELEMENT_GROUP;
+      ClErrors.check(CL.clEnqueueNDRangeKernel(device.queue(), k, 1, null,
+          new long[] {global}, new long[] {ELEMENT_GROUP}, 0, null, null),
+          "clEnqueueNDRangeKernel(" + name + ", " + elements + " weights) for " + source + " "
+          + op.where());
+    } finally {
+      CL.clReleaseKernel(k); // OpenCL keeps it alive until the enqueued launch has run
+    }
+    return decoded;
+  }
+
+  private static void arg(cl_kernel k, int index, int value, String what) {
+    ClErrors.check(CL.clSetKernelArg(k, index, Sizeof.cl_int, Pointer.to(new int[] {value})),
+        "clSetKernelArg(" + what + ", arg " + index + ")");
+  }
+
+  private static void arg(cl_kernel k, int index, cl_mem value, String what) {
+    ClErrors.check(CL.clSetKernelArg(k, index, Sizeof.cl_mem, Pointer.to(value)),
+        "clSetKernelArg(" + what + ", arg " + index + ")");
   }
 
   private Buf buf(int i, Buffer b) {
@@ -361,7 +519,7 @@ public final class OpenClPackage implements AutoCloseable {
         global ? 1 : c.getStrideW(), pads[0], pads[1], max ? 1 : 0, log2n, recip,
         in.signed() ? 1 : 0, out.lo(), out.hi()};
     Op op = new Op(i, name, "pool", "pool", new int[] {c.getInput()}, new int[] {c.getOutput()},
-        new int[] {0, 1}, 2, (long) ochw[0] * ochw[1] * ochw[2], 1, null);
+        new int[] {0, 1}, 2, (long) ochw[0] * ochw[1] * ochw[2], null);
     op.staticFirst = 3;
     op.staticInts = args;
     return op;
@@ -395,13 +553,14 @@ public final class OpenClPackage implements AutoCloseable {
     int[] args = {(int) sa, (int) sb, a.signed() ? 1 : 0, b.signed() ? 1 : 0, s, act[2], act[0],
         act[1]};
     Op op = new Op(i, name, "add", "add", new int[] {c.getInputA(), c.getInputB()},
-        new int[] {c.getOutput()}, new int[] {0, 1, 2}, 3, out.perImage(), 1, null);
+        new int[] {c.getOutput()}, new int[] {0, 1, 2}, 3, out.perImage(), null);
     op.staticFirst = 4;
     op.staticInts = args;
+    op.elementsPerItem = 16;
     return op;
   }
 
-  private void setStaticArgs(Op op, AcceleratorPackage pkg) {
+  private void setStaticArgs(Op op) {
     switch (op.kernelName) {
       case "quantize" -> {
         Buf out = bufs[op.writes[0]];
@@ -415,30 +574,30 @@ public final class OpenClPackage implements AutoCloseable {
     }
   }
 
-  private void setConvArgs(Op op, ConvLayer l, cl_mem weights, cl_mem table, cl_mem biases,
-      cl_mem shifts, int soff) {
+  private void setConvArgs(Op op, ConvLayer l, cl_mem weights, cl_mem biases, cl_mem shifts,
+      int soff) {
     int cg = l.c() / l.groups();
     int mg = l.m() / l.groups();
     Buf in = bufs[op.reads[0]];
     Buf out = bufs[op.writes[0]];
+    int[] act = activation(convRequant.get(op.index), out, source + ": " + op.where());
     setMem(op, 2, weights);
-    setInts(op, 3, new int[] {l.woff(), l.tileStride()});
-    setMem(op, 5, table);
-    setMem(op, 6, biases);
-    setInts(op, 7, new int[] {l.boff()});
-    setMem(op, 8, shifts);
-    setInts(op, 9, new int[] {soff});
-    int[] act = convActivation(op, out);
-    setInts(op, 11, new int[] {l.c(), l.h(), l.w(), l.m(), l.oh(), l.ow(), l.kh(), l.kw(),
-        l.sh(), l.sw(), l.dh(), l.dw(), l.pt(), l.pl(), cg, mg, l.bits(), in.signed() ? 1 : 0,
-        act[2], act[0], act[1]});
-  }
-
-  /** Set by the constructor before kernels are created: each conv's requantize message. */
-  private final java.util.Map<Integer, Requantize> convRequant = new java.util.HashMap<>();
-
-  private int[] convActivation(Op op, Buf out) {
-    return activation(convRequant.get(op.index), out, source + ": " + op.where());
+    setMem(op, 3, biases);
+    setInts(op, 4, new int[] {l.boff()});
+    setMem(op, 5, shifts);
+    setInts(op, 6, new int[] {soff});
+    if (op.launch == Launch.FC) {
+      // 7: the batch, set per run
+      setInts(op, 8, new int[] {l.k(), l.m(), in.signed() ? 1 : 0, act[2], act[0], act[1]});
+      return;
+    }
+    int rows = (l.oh() + op.bands - 1) / op.bands;
+    long local = l.localBytes(rows);
+    ClErrors.check(CL.clSetKernelArg(op.kernel, 7, local, null), "clSetKernelArg("
+        + op.kernelName + ", arg 7: " + local + " bytes of local memory) for " + op.where());
+    setInts(op, 8, new int[] {l.c(), l.h(), l.w(), l.m(), l.oh(), l.ow(), l.kh(), l.kw(),
+        l.sh(), l.sw(), l.dh(), l.dw(), l.pt(), l.pl(), cg, mg, in.signed() ? 1 : 0, act[2],
+        act[0], act[1], rows, op.bands, l.tileRows(rows), l.tileCols()});
   }
 
   private cl_kernel createKernel(Op op) {
@@ -463,10 +622,7 @@ public final class OpenClPackage implements AutoCloseable {
   }
 
   private cl_mem upload(Pointer data, long bytes, String what) {
-    int[] err = new int[1];
-    long size = Math.max(4, bytes);
-    cl_mem m = CL.clCreateBuffer(device.context(), CL.CL_MEM_READ_ONLY, size, null, err);
-    ClErrors.check(err[0], "clCreateBuffer(" + what + ", " + size + " bytes)");
+    cl_mem m = allocate(bytes, what, CL.CL_MEM_READ_ONLY);
     resident.add(m);
     if (bytes > 0) {
       ClErrors.check(CL.clEnqueueWriteBuffer(device.queue(), m, CL.CL_TRUE, 0, bytes, data, 0,
@@ -481,7 +637,22 @@ public final class OpenClPackage implements AutoCloseable {
     return v[0];
   }
 
-  /** Assigns storages to slots by liveness; returns each slot's bytes per image. */
+  /** True for the storages of model inputs and outputs: own buffers, not slots. */
+  private boolean[] ioStorages() {
+    boolean[] io = new boolean[storages];
+    for (int b : inputs) {
+      io[storage[b]] = true;
+    }
+    for (int b : outputs) {
+      io[storage[b]] = true;
+    }
+    return io;
+  }
+
+  /**
+   * Assigns the storages other than model inputs and outputs to slots by liveness; returns each
+   * slot's bytes per image.
+   */
   private long[] planSlots() {
     int[] first = new int[storages];
     int[] last = new int[storages];
@@ -511,6 +682,7 @@ public final class OpenClPackage implements AutoCloseable {
       }
       last[storage[b]] = Integer.MAX_VALUE;
     }
+    boolean[] io = ioStorages();
     long[] storageBytes = new long[storages];
     for (Buf b : bufs) {
       storageBytes[storage[b.index()]] = Math.max(storageBytes[storage[b.index()]],
@@ -521,7 +693,7 @@ public final class OpenClPackage implements AutoCloseable {
     Arrays.fill(slotOf, -1);
     for (int step = -1; step < ops.size(); step++) {
       for (int s = 0; s < storages; s++) {
-        if (first[s] == step && storage[s] == s) {
+        if (first[s] == step && storage[s] == s && !io[s]) {
           int slot;
           if (free.isEmpty()) {
             slot = slotBytes.size();
@@ -550,34 +722,75 @@ public final class OpenClPackage implements AutoCloseable {
     return slotBytes.stream().mapToLong(Long::longValue).toArray();
   }
 
-  /** The slots for {@code batch} images, reallocated when the batch grows. */
-  private cl_mem[] slots(int batch) {
+  /**
+   * The slots, the two sets of model input and output buffers and their host staging for
+   * {@code batch} images, reallocated when the batch grows.
+   */
+  private void ensureBuffers(int batch) {
     if (slots != null && batch <= slotBatch) {
-      return slots;
+      return;
     }
     releaseSlots();
-    cl_mem[] s = new cl_mem[slotBytesPerImage.length];
+    List<cl_mem> made = new ArrayList<>();
     try {
+      cl_mem[] s = new cl_mem[slotBytesPerImage.length];
       for (int i = 0; i < s.length; i++) {
-        s[i] = allocate(slotBytesPerImage[i] * batch, "activation slot " + i);
+        s[i] = allocate(slotBytesPerImage[i] * batch, "activation slot " + i,
+            CL.CL_MEM_READ_WRITE);
+        made.add(s[i]);
       }
-    } catch (RuntimeException e) {
-      for (cl_mem m : s) {
-        if (m != null) {
-          CL.clReleaseMemObject(m);
+      boolean[] isIo = ioStorages();
+      cl_mem[][] own = new cl_mem[2][storages];
+      for (int set = 0; set < 2; set++) {
+        for (int st = 0; st < storages; st++) {
+          if (isIo[st] && storage[st] == st) {
+            long bytes = 0;
+            for (Buf b : bufs) {
+              if (storage[b.index()] == st) {
+                bytes = Math.max(bytes, b.bytesPerImage());
+              }
+            }
+            own[set][st] = allocate(bytes * batch, "model input/output " + bufs[st].describe()
+                + ", set " + set, CL.CL_MEM_READ_WRITE);
+            made.add(own[set][st]);
+          }
         }
+      }
+      ByteBuffer[][] in = new ByteBuffer[2][inputs.length];
+      ByteBuffer[][] out = new ByteBuffer[2][outputs.length];
+      for (int set = 0; set < 2; set++) {
+        for (int i = 0; i < inputs.length; i++) {
+          in[set][i] = direct(bufs[inputs[i]].bytesPerImage() * batch);
+        }
+        for (int o = 0; o < outputs.length; o++) {
+          out[set][o] = direct(bufs[outputs[o]].bytesPerImage() * batch);
+        }
+      }
+      slots = s;
+      io = own;
+      inStaging = in;
+      outStaging = out;
+      slotBatch = batch;
+    } catch (RuntimeException e) {
+      for (cl_mem m : made) {
+        CL.clReleaseMemObject(m);
       }
       throw e;
     }
-    slots = s;
-    slotBatch = batch;
-    return s;
   }
 
-  private cl_mem allocate(long bytes, String what) {
+  private static ByteBuffer direct(long bytes) {
+    if (bytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a model input or output of " + bytes + " bytes per"
+          + " batch is more than 2^31 - 1");
+    }
+    return ByteBuffer.allocateDirect((int) Math.max(4, bytes)).order(ByteOrder.nativeOrder());
+  }
+
+  private cl_mem allocate(long bytes, String what, long flags) {
     int[] err = new int[1];
     long size = Math.max(4, bytes);
-    cl_mem m = CL.clCreateBuffer(device.context(), CL.CL_MEM_READ_WRITE, size, null, err);
+    cl_mem m = CL.clCreateBuffer(device.context(), flags, size, null, err);
     ClErrors.check(err[0], "clCreateBuffer(" + what + ", " + size + " bytes)");
     return m;
   }
@@ -587,7 +800,17 @@ public final class OpenClPackage implements AutoCloseable {
       for (cl_mem m : slots) {
         CL.clReleaseMemObject(m);
       }
+      for (cl_mem[] set : io) {
+        for (cl_mem m : set) {
+          if (m != null) {
+            CL.clReleaseMemObject(m);
+          }
+        }
+      }
       slots = null;
+      io = null;
+      inStaging = null;
+      outStaging = null;
       slotBatch = 0;
     }
   }
@@ -602,7 +825,7 @@ public final class OpenClPackage implements AutoCloseable {
     return bufs[inputs[i]].shape().clone();
   }
 
-  /** Bytes uploaded once at load (weights, biases, tables, shifts). */
+  /** Bytes resident from load on (decoded weights, biases, shifts). */
   public long residentBytes() {
     return residentBytes;
   }
@@ -653,120 +876,294 @@ public final class OpenClPackage implements AutoCloseable {
    * @throws OpenClException when an OpenCL call fails
    */
   public synchronized OpenClRun run(int batch, List<float[]> in, boolean keepCodes) {
-    if (closed) {
-      throw new IllegalStateException("OpenCL package " + source + " is closed");
+    checkRunnable(batch, in);
+    if (!keepCodes) {
+      return runPipelined(batch, List.of(in)).get(0);
     }
-    checkInputs(batch, in);
-    for (Op op : ops) {
-      if (op.host != null && host == null) {
-        throw new IllegalStateException(source + ": " + op.where() + " runs on the host, but"
-            + " the package was loaded without a HostExecutor");
-      }
-    }
-    long start = System.nanoTime();
-    cl_mem[] mem = new cl_mem[bufs.length];
     List<cl_mem> temporary = new ArrayList<>();
-    List<cl_event> events = new ArrayList<>();
-    List<int[]> eventOwner = new ArrayList<>(); // {op position or -1 inputs / -2 outputs}
-    List<CommandTime> hostTimes = new ArrayList<>();
+    InFlight f = null;
     try {
-      if (keepCodes) {
-        cl_mem[] own = new cl_mem[storages];
-        for (int b = 0; b < bufs.length; b++) {
-          int s = storage[b];
-          if (own[s] == null) {
-            own[s] = allocate(bufs[s].bytesPerImage() * batch, "buffer " + s);
-            temporary.add(own[s]);
+      ensureBuffers(batch);
+      cl_mem[] own = new cl_mem[storages];
+      cl_mem[] mem = new cl_mem[bufs.length];
+      for (int b = 0; b < bufs.length; b++) {
+        int s = storage[b];
+        if (own[s] == null) {
+          long bytes = 0;
+          for (Buf x : bufs) {
+            if (storage[x.index()] == s) {
+              bytes = Math.max(bytes, x.bytesPerImage());
+            }
           }
-          mem[b] = own[s];
+          own[s] = allocate(bytes * batch, "buffer " + s, CL.CL_MEM_READ_WRITE);
+          temporary.add(own[s]);
         }
-      } else {
-        cl_mem[] s = slots(batch);
-        for (int b = 0; b < bufs.length; b++) {
-          mem[b] = slotOf[storage[b]] >= 0 ? s[slotOf[storage[b]]] : null;
-        }
+        mem[b] = own[s];
       }
-      for (int i = 0; i < inputs.length; i++) {
-        cl_event ev = new cl_event();
-        float[] v = in.get(i);
-        ClErrors.check(CL.clEnqueueWriteBuffer(device.queue(), mem[inputs[i]], CL.CL_TRUE, 0,
-            4L * v.length, Pointer.to(v), 0, null, ev), "clEnqueueWriteBuffer(model input "
-            + bufs[inputs[i]].describe() + ")");
-        events.add(ev);
-        eventOwner.add(new int[] {-1});
-      }
-      for (int pos = 0; pos < ops.size(); pos++) {
-        Op op = ops.get(pos);
-        if (op.host != null) {
-          hostTimes.add(runHost(op, batch, mem, events, eventOwner, pos));
+      f = new InFlight(0, batch, new BatchBuffers(mem, inStaging[0], outStaging[0]));
+      enqueueUpload(f, in, null);
+      enqueueCompute(f, null);
+      enqueueDownload(f);
+      List<byte[]> codes = new ArrayList<>();
+      for (Buf b : bufs) {
+        if (b.isFloat()) {
+          codes.add(null);
           continue;
         }
-        if (op.kernel == null) {
-          continue; // reshape: a view
-        }
-        for (int r = 0; r < op.reads.length; r++) {
-          setMem(op, op.bufferArgs[r], mem[op.reads[r]]);
-        }
-        for (int w = 0; w < op.writes.length; w++) {
-          setMem(op, op.bufferArgs[op.reads.length + w], mem[op.writes[w]]);
-        }
-        long count = op.itemsPerImage * batch;
-        if (count > Integer.MAX_VALUE) {
-          throw new IllegalArgumentException(source + ": " + op.where() + ": batch " + batch
-              + " needs " + count + " work-items, more than 2^31 - 1");
-        }
-        setInts(op, op.countArg, new int[] {(int) count});
-        long global0 = (count + ROUND - 1) / ROUND * ROUND;
-        cl_event ev = new cl_event();
-        long[] global = op.dim1 > 1 ? new long[] {global0, op.dim1} : new long[] {global0};
-        ClErrors.check(CL.clEnqueueNDRangeKernel(device.queue(), op.kernel, global.length, null,
-            global, null, 0, null, ev), "clEnqueueNDRangeKernel(" + op.kernelName + ") for "
-            + source + " " + op.where() + " (batch " + batch + ")");
-        events.add(ev);
-        eventOwner.add(new int[] {pos});
+        byte[] c = new byte[b.perImage() * batch];
+        ClErrors.check(CL.clEnqueueReadBuffer(device.queue(), mem[b.index()], CL.CL_TRUE, 0,
+            c.length, Pointer.to(c), 0, null, null), "clEnqueueReadBuffer(" + b.describe()
+            + ")");
+        codes.add(c);
       }
-      List<float[]> values = new ArrayList<>();
-      List<int[]> shapes = new ArrayList<>();
-      for (int o : outputs) {
-        float[] v = new float[bufs[o].perImage() * batch];
-        cl_event ev = new cl_event();
-        ClErrors.check(CL.clEnqueueReadBuffer(device.queue(), mem[o], CL.CL_TRUE, 0,
-            4L * v.length, Pointer.to(v), 0, null, ev), "clEnqueueReadBuffer(model output "
-            + bufs[o].describe() + ")");
-        events.add(ev);
-        eventOwner.add(new int[] {-2});
-        values.add(v);
-        shapes.add(bufs[o].shapeWithBatch(batch));
-      }
-      ClErrors.check(CL.clFinish(device.queue()), "clFinish");
-      List<byte[]> codes = new ArrayList<>();
-      if (keepCodes) {
-        for (Buf b : bufs) {
-          if (b.isFloat()) {
-            codes.add(null);
-            continue;
-          }
-          byte[] c = new byte[b.perImage() * batch];
-          ClErrors.check(CL.clEnqueueReadBuffer(device.queue(), mem[b.index()], CL.CL_TRUE, 0,
-              c.length, Pointer.to(c), 0, null, null), "clEnqueueReadBuffer(" + b.describe()
-              + ")");
-          codes.add(c);
-        }
-      }
-      List<CommandTime> times = times(events, eventOwner, hostTimes);
-      return new OpenClRun(batch, values, shapes, codes, times, System.nanoTime() - start);
+      return finish(f, codes);
     } finally {
-      for (cl_event e : events) {
-        CL.clReleaseEvent(e);
+      if (f != null) {
+        f.release();
       }
+      CL.clFinish(device.queue()); // before the buffers go; a failure here is already reported
       for (cl_mem m : temporary) {
         CL.clReleaseMemObject(m);
       }
     }
   }
 
-  private CommandTime runHost(Op op, int batch, cl_mem[] mem, List<cl_event> events,
-      List<int[]> owner, int pos) {
+  /**
+   * Runs several batches of {@code batch} images each, the upload of batch i+1 (transfer queue)
+   * overlapping the kernels of batch i (compute queue), and the download of batch i overlapping
+   * the kernels of batch i+1. Each result's {@link OpenClRun#timeline} shows when its phases ran.
+   *
+   * @param batches per batch, one FP32 array per model input, NCHW, batch first
+   * @throws IllegalArgumentException if the inputs do not fit the package
+   * @throws IllegalStateException if closed, or the package has HOST commands and no executor
+   * @throws OpenClException when an OpenCL call fails
+   */
+  public synchronized List<OpenClRun> runPipelined(int batch, List<List<float[]>> batches) {
+    for (List<float[]> in : batches) {
+      checkRunnable(batch, in);
+    }
+    ensureBuffers(batch);
+    List<OpenClRun> results = new ArrayList<>();
+    InFlight[] flights = new InFlight[batches.size()];
+    try {
+      if (!batches.isEmpty()) {
+        flights[0] = start(0, batch, batches.get(0), null);
+      }
+      for (int i = 0; i < batches.size(); i++) {
+        if (i + 1 < batches.size()) {
+          // input set (i + 1) % 2 was last used by batch i - 1, whose kernels may still run
+          flights[i + 1] = start(i + 1, batch, batches.get(i + 1),
+              i >= 1 ? flights[i - 1] : null);
+        }
+        // output set i % 2 was last used by batch i - 2, finished (downloaded) already
+        enqueueCompute(flights[i], null);
+        enqueueDownload(flights[i]);
+        if (i >= 1) {
+          results.add(finish(flights[i - 1], List.of()));
+          flights[i - 1].release();
+          flights[i - 1] = null;
+        }
+      }
+      int lastIndex = batches.size() - 1;
+      if (lastIndex >= 0) {
+        results.add(finish(flights[lastIndex], List.of()));
+        flights[lastIndex].release();
+        flights[lastIndex] = null;
+      }
+      return results;
+    } finally {
+      CL.clFinish(device.transferQueue());
+      CL.clFinish(device.queue());
+      for (InFlight f : flights) {
+        if (f != null) {
+          f.release();
+        }
+      }
+    }
+  }
+
+  /**
+   * Batch {@code position}'s buffers (set position % 2 of the model inputs and outputs, the
+   * shared slots) and its upload, which waits for {@code previousUser}'s kernels (the last batch
+   * that read this input set) when there is one.
+   */
+  private InFlight start(int position, int batch, List<float[]> in, InFlight previousUser) {
+    int set = position % 2;
+    cl_mem[] mem = new cl_mem[bufs.length];
+    for (int b = 0; b < bufs.length; b++) {
+      int s = storage[b];
+      mem[b] = io[set][s] != null ? io[set][s] : slotOf[s] >= 0 ? slots[slotOf[s]] : null;
+    }
+    InFlight f = new InFlight(position, batch,
+        new BatchBuffers(mem, inStaging[set], outStaging[set]));
+    enqueueUpload(f, in, previousUser);
+    return f;
+  }
+
+  /**
+   * Copies the inputs into the staging buffers and enqueues their non-blocking upload, after
+   * {@code previousUser}'s kernels (which read the same device buffers).
+   */
+  private void enqueueUpload(InFlight f, List<float[]> in, InFlight previousUser) {
+    cl_event[] wait = previousUser != null && previousUser.lastCompute != null
+        ? new cl_event[] {previousUser.lastCompute} : null;
+    if (previousUser != null && !previousUser.upload.isEmpty()) {
+      // the staging buffers are the ones previousUser's upload copies from
+      ClErrors.check(CL.clWaitForEvents(previousUser.upload.size(),
+          previousUser.upload.toArray(new cl_event[0])), "clWaitForEvents(upload of batch "
+          + previousUser.position + ")");
+    }
+    for (int i = 0; i < inputs.length; i++) {
+      float[] v = in.get(i);
+      ByteBuffer staging = f.buffers.inStaging()[i];
+      staging.clear();
+      staging.asFloatBuffer().put(v);
+      cl_event ev = new cl_event();
+      ClErrors.check(CL.clEnqueueWriteBuffer(device.transferQueue(), f.buffers.mem()[inputs[i]],
+          CL.CL_FALSE, 0, 4L * v.length, Pointer.to(staging), wait == null ? 0 : wait.length,
+          wait, ev), "clEnqueueWriteBuffer(model input " + bufs[inputs[i]].describe() + ")");
+      f.upload.add(ev);
+    }
+    // the transfer queue must start now, not at the next blocking call: PoCL and others defer
+    CL.clFlush(device.transferQueue());
+  }
+
+  /**
+   * Enqueues every command of batch {@code f} on the compute queue; the first waits for the
+   * batch's upload and for {@code outputUser}'s download (the batch that last used this output
+   * set).
+   */
+  private void enqueueCompute(InFlight f, InFlight outputUser) {
+    List<cl_event> first = new ArrayList<>(f.upload);
+    if (outputUser != null) {
+      first.addAll(outputUser.download);
+    }
+    cl_event[] wait = first.isEmpty() ? null : first.toArray(new cl_event[0]);
+    cl_mem[] mem = f.buffers.mem();
+    int batch = f.batch;
+    for (int pos = 0; pos < ops.size(); pos++) {
+      Op op = ops.get(pos);
+      if (op.host != null) {
+        if (wait != null) {
+          ClErrors.check(CL.clWaitForEvents(wait.length, wait), "clWaitForEvents(upload)");
+          wait = null;
+        }
+        f.hostTimes.add(runHost(op, batch, mem, f, pos));
+        continue;
+      }
+      if (op.kernel == null) {
+        continue; // reshape: a view
+      }
+      for (int r = 0; r < op.reads.length; r++) {
+        setMem(op, op.bufferArgs[r], mem[op.reads[r]]);
+      }
+      for (int w = 0; w < op.writes.length; w++) {
+        setMem(op, op.bufferArgs[op.reads.length + w], mem[op.writes[w]]);
+      }
+      long[] global;
+      long[] local;
+      switch (op.launch) {
+        case CONV_BANDS -> {
+          global = new long[] {(long) batch * op.bands * op.local};
+          local = new long[] {op.local};
+        }
+        case FC -> {
+          setInts(op, op.countArg, new int[] {batch});
+          long groups = (batch + ConvLayer.PIXELS_PER_ITEM - 1) / ConvLayer.PIXELS_PER_ITEM;
+          global = new long[] {groups, op.local};
+          local = new long[] {1, 1}; // one local size whatever the batch (see convOp)
+        }
+        default -> {
+          long count = op.itemsPerImage * batch;
+          if (count > Integer.MAX_VALUE - ELEMENT_GROUP) {
+            throw new IllegalArgumentException(source + ": " + op.where() + ": batch " + batch
+                + " needs " + count + " work-items, more than 2^31 - 65");
+          }
+          setInts(op, op.countArg, new int[] {(int) count});
+          long items = (count + op.elementsPerItem - 1) / op.elementsPerItem;
+          global = new long[] {(items + ELEMENT_GROUP - 1) / ELEMENT_GROUP * ELEMENT_GROUP};
+          local = new long[] {ELEMENT_GROUP};
+        }
+      }
+      cl_event ev = new cl_event();
+      ClErrors.check(CL.clEnqueueNDRangeKernel(device.queue(), op.kernel, global.length, null,
+          global, local, wait == null ? 0 : wait.length, wait, ev), "clEnqueueNDRangeKernel("
+          + op.kernelName + ", global " + Arrays.toString(global) + ", local "
+          + Arrays.toString(local) + ") for " + source + " " + op.where() + " (batch " + batch
+          + ")");
+      wait = null;
+      f.compute.add(ev);
+      f.computeOwner.add(new int[] {pos});
+      f.lastCompute = ev;
+    }
+    if (wait != null) { // no kernel at all: the outputs are the inputs
+      f.lastCompute = wait[wait.length - 1];
+    }
+    CL.clFlush(device.queue());
+  }
+
+  /** Enqueues the non-blocking download of the outputs after the batch's last command. */
+  private void enqueueDownload(InFlight f) {
+    cl_event[] wait = f.lastCompute != null ? new cl_event[] {f.lastCompute} : null;
+    for (int o = 0; o < outputs.length; o++) {
+      Buf b = bufs[outputs[o]];
+      ByteBuffer staging = f.buffers.outStaging()[o];
+      cl_event ev = new cl_event();
+      ClErrors.check(CL.clEnqueueReadBuffer(device.transferQueue(), f.buffers.mem()[outputs[o]],
+          CL.CL_FALSE, 0, b.bytesPerImage() * f.batch, Pointer.to(staging),
+          wait == null ? 0 : wait.length, wait, ev), "clEnqueueReadBuffer(model output "
+          + b.describe() + ")");
+      f.download.add(ev);
+    }
+    CL.clFlush(device.transferQueue());
+  }
+
+  /** Waits for the batch's download and builds its result. */
+  private OpenClRun finish(InFlight f, List<byte[]> codes) {
+    if (!f.download.isEmpty()) {
+      ClErrors.check(CL.clWaitForEvents(f.download.size(), f.download.toArray(new cl_event[0])),
+          "clWaitForEvents(download of batch " + f.position + ")");
+    }
+    List<float[]> values = new ArrayList<>();
+    List<int[]> shapes = new ArrayList<>();
+    for (int o = 0; o < outputs.length; o++) {
+      Buf b = bufs[outputs[o]];
+      float[] v = new float[b.perImage() * f.batch];
+      ByteBuffer staging = f.buffers.outStaging()[o];
+      staging.clear();
+      staging.asFloatBuffer().get(v);
+      values.add(v);
+      shapes.add(b.shapeWithBatch(f.batch));
+    }
+    BatchTimeline timeline = new BatchTimeline(start(f.upload), end(f.upload),
+        start(f.compute), end(f.compute), start(f.download), end(f.download));
+    return new OpenClRun(f.batch, values, shapes, codes, times(f), timeline,
+        System.nanoTime() - f.startNanos);
+  }
+
+  private static long start(List<cl_event> events) {
+    long min = Long.MAX_VALUE;
+    for (cl_event e : events) {
+      min = Math.min(min, profile(e, CL.CL_PROFILING_COMMAND_START));
+    }
+    return events.isEmpty() ? 0 : min;
+  }
+
+  private static long end(List<cl_event> events) {
+    long max = 0;
+    for (cl_event e : events) {
+      max = Math.max(max, profile(e, CL.CL_PROFILING_COMMAND_END));
+    }
+    return max;
+  }
+
+  private static long profile(cl_event e, int what) {
+    long[] v = new long[1];
+    int err = CL.clGetEventProfilingInfo(e, what, Sizeof.cl_ulong, Pointer.to(v), null);
+    return err == 0 ? v[0] : 0;
+  }
+
+  private CommandTime runHost(Op op, int batch, cl_mem[] mem, InFlight f, int pos) {
     List<HostTensor> in = new ArrayList<>();
     for (int r : op.reads) {
       Buf b = bufs[r];
@@ -775,8 +1172,9 @@ public final class OpenClPackage implements AutoCloseable {
       ClErrors.check(CL.clEnqueueReadBuffer(device.queue(), mem[r], CL.CL_TRUE, 0,
           4L * v.length, Pointer.to(v), 0, null, ev), "clEnqueueReadBuffer(" + b.describe()
           + " for " + op.where() + ")");
-      events.add(ev);
-      owner.add(new int[] {-3 - pos});
+      f.compute.add(ev);
+      f.computeOwner.add(new int[] {-3 - pos});
+      f.lastCompute = ev;
       in.add(new HostTensor(b.name(), b.shapeWithBatch(batch), v));
     }
     List<HostTensor> out = new ArrayList<>();
@@ -793,45 +1191,47 @@ public final class OpenClPackage implements AutoCloseable {
       ClErrors.check(CL.clEnqueueWriteBuffer(device.queue(), mem[op.writes[j]], CL.CL_TRUE, 0,
           4L * v.length, Pointer.to(v), 0, null, ev), "clEnqueueWriteBuffer("
           + bufs[op.writes[j]].describe() + " from " + op.where() + ")");
-      events.add(ev);
-      owner.add(new int[] {-3 - pos});
+      f.compute.add(ev);
+      f.computeOwner.add(new int[] {-3 - pos});
+      f.lastCompute = ev;
     }
     return new CommandTime(op.index, op.name, "host", "", t);
   }
 
-  private List<CommandTime> times(List<cl_event> events, List<int[]> owner,
-      List<CommandTime> hostTimes) {
-    long inputs = 0;
-    long outputs = 0;
+  private List<CommandTime> times(InFlight f) {
     long[] perOp = new long[ops.size()];
     long[] transferOp = new long[ops.size()];
-    for (int i = 0; i < events.size(); i++) {
-      long t = duration(events.get(i));
-      int o = owner.get(i)[0];
-      if (o == -1) {
-        inputs += t;
-      } else if (o == -2) {
-        outputs += t;
-      } else if (o <= -3) {
+    for (int i = 0; i < f.compute.size(); i++) {
+      long t = duration(f.compute.get(i));
+      int o = f.computeOwner.get(i)[0];
+      if (o <= -3) {
         transferOp[-3 - o] += t;
       } else {
         perOp[o] += t;
       }
     }
+    long up = 0;
+    for (cl_event e : f.upload) {
+      up += duration(e);
+    }
+    long down = 0;
+    for (cl_event e : f.download) {
+      down += duration(e);
+    }
     List<CommandTime> out = new ArrayList<>();
-    out.add(new CommandTime(-1, "inputs", "transfer", "", inputs));
+    out.add(new CommandTime(-1, "inputs", "transfer", "", up));
     int h = 0;
     for (int p = 0; p < ops.size(); p++) {
       Op op = ops.get(p);
       if (op.host != null) {
         out.add(new CommandTime(op.index, op.name + " (transfers)", "transfer", "",
             transferOp[p]));
-        out.add(hostTimes.get(h++));
+        out.add(f.hostTimes.get(h++));
       } else {
         out.add(new CommandTime(op.index, op.name, op.kind, op.kernelName, perOp[p]));
       }
     }
-    out.add(new CommandTime(-1, "outputs", "transfer", "", outputs));
+    out.add(new CommandTime(-1, "outputs", "transfer", "", down));
     return out;
   }
 
@@ -843,6 +1243,19 @@ public final class OpenClPackage implements AutoCloseable {
     int e2 = CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong,
         Pointer.to(b), null);
     return e1 == 0 && e2 == 0 ? Math.max(0, b[0] - a[0]) : 0;
+  }
+
+  private void checkRunnable(int batch, List<float[]> in) {
+    if (closed) {
+      throw new IllegalStateException("OpenCL package " + source + " is closed");
+    }
+    checkInputs(batch, in);
+    for (Op op : ops) {
+      if (op.host != null && host == null) {
+        throw new IllegalStateException(source + ": " + op.where() + " runs on the host, but"
+            + " the package was loaded without a HostExecutor");
+      }
+    }
   }
 
   private void checkInputs(int batch, List<float[]> in) {

@@ -4,11 +4,15 @@ import java.util.List;
 
 /**
  * What one {@link OpenClPackage#run} returns: the FP32 outputs (batch first), the per-command
- * device times, and, when asked for, every code buffer of the run (NCHW, one byte per code; null
- * for FP32 buffers) for bit-for-bit comparisons with the emulator.
+ * device times, when its upload, commands and download ran, and, when asked for, every code
+ * buffer of the run (NCHW, one byte per code; null for FP32 buffers) for bit-for-bit comparisons
+ * with the emulator.
+ *
+ * @param wallNanos host wall time from the batch's upload being enqueued to its outputs being
+ *     in host memory (in a pipelined run, batches overlap: these times do not add up)
  */
 public record OpenClRun(int batch, List<float[]> outputs, List<int[]> outputShapes,
-    List<byte[]> codes, List<CommandTime> times, long wallNanos) {
+    List<byte[]> codes, List<CommandTime> times, BatchTimeline timeline, long wallNanos) {
 
   public float[] output(int i) {
     return outputs.get(i);

@@ -52,7 +52,7 @@ class OpenClDeviceTest {
     return """
         {"schema_version": 1, "name": "%s", "vendor": "other", "board": "test board",
          "contract_version": 1, "platform_pattern": "%s", "device_pattern": ".*",
-         "kernels": ["conv_mul", "pool", "add", "quantize", "dequantize"],
+         "kernels": ["decode_weights_f", "conv_f8", "pool", "add", "quantize", "dequantize"],
          "pe_array": {"rows": 4, "cols": 4, "pe_type": "multiplier"},
          "weight_formats": ["INT8"], "max_terms": 1,
          "buffers": {"weight_bytes": 65536, "activation_bytes": 65536, "accumulator_bytes": 1024},
