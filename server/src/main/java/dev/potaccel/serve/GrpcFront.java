@@ -141,14 +141,27 @@ final class GrpcFront extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplB
   private void modelInferBytes(byte[] bytes, StreamObserver<ModelInferResponse> out) {
     ModelInferRequest request;
     try {
-      request = ModelInferRequest.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      out.onError(new ServeException(ServeError.BAD_REQUEST, "ModelInfer: the request ("
-          + bytes.length + " bytes) is not a valid ModelInferRequest protobuf message: "
-          + e.getMessage(), e).toGrpc());
+      request = parseMessage(bytes);
+    } catch (ServeException e) {
+      out.onError(e.toGrpc());
       return;
     }
     modelInfer(request, out);
+  }
+
+  /**
+   * A ModelInfer message as it arrived on the wire.
+   *
+   * @throws ServeException (400) when the bytes are not a ModelInferRequest
+   */
+  static ModelInferRequest parseMessage(byte[] bytes) {
+    try {
+      return ModelInferRequest.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ServeException(ServeError.BAD_REQUEST, "ModelInfer: the request ("
+          + bytes.length + " bytes) is not a valid ModelInferRequest protobuf message: "
+          + e.getMessage(), e);
+    }
   }
 
   @Override

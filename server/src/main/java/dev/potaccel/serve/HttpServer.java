@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -42,9 +43,10 @@ final class HttpServer implements AutoCloseable {
    *
    * @param maxBodyBytes largest request body accepted
    * @param threads event-loop threads for connections
+   * @param tls the server's TLS context, or null for plaintext
    * @throws IllegalStateException naming the address when it cannot be bound
    */
-  HttpServer(String what, String host, int port, int maxBodyBytes, int threads,
+  HttpServer(String what, String host, int port, int maxBodyBytes, int threads, SslContext tls,
       Supplier<ChannelHandler> handler) {
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup(threads);
@@ -55,6 +57,9 @@ final class HttpServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (tls != null) {
+                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+              }
               ch.pipeline()
                   .addLast(new HttpServerCodec())
                   .addLast(new LimitedAggregator(maxBodyBytes))

@@ -1,6 +1,7 @@
 package dev.potaccel.serve;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,17 +63,26 @@ public final class InferenceServer implements AutoCloseable {
     HttpServer metricsHttp = null;
     Server grpc = null;
     try {
+      TlsFiles tls = options.tls();
       http = new HttpServer("REST", options.host(), options.httpPort(), options.maxBodyBytes(),
-          2, () -> new RestHandler(service));
+          2, tls != null ? tls.restContext() : null,
+          () -> new RestHandler(service, options.authToken()));
+      // metrics stay plaintext and open: Prometheus scrapes them inside the cluster
       metricsHttp = new HttpServer("metrics", options.host(), options.metricsPort(), 1 << 16, 1,
-          () -> new MetricsHandler(metrics));
+          null, () -> new MetricsHandler(metrics));
       GrpcFront front = new GrpcFront(service);
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(
+              options.host(), options.grpcPort()))
+          .maxInboundMessageSize(options.maxBodyBytes());
+      if (tls != null) {
+        builder.sslContext(tls.grpcContext());
+      }
+      builder.addService(options.authToken() != null
+          ? ServerInterceptors.intercept(front.definition(),
+              new GrpcAuth(options.authToken()))
+          : front.definition());
       try {
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(options.host(),
-                options.grpcPort()))
-            .maxInboundMessageSize(options.maxBodyBytes())
-            .addService(front.definition())
-            .build().start();
+        grpc = builder.build().start();
       } catch (IOException e) {
         throw new IllegalStateException("gRPC: cannot listen on " + options.host() + ":"
             + options.grpcPort() + ": " + e.getMessage(), e);

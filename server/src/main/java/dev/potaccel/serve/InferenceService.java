@@ -166,7 +166,7 @@ final class InferenceService implements AutoCloseable {
     List<Tensor> inputs;
     List<InferResponse.Output> template;
     try {
-      inputs = inputs(m, r);
+      inputs = inputs(m.name(), m.model().inputs(), r);
       template = outputs(m, r);
     } catch (ServeException e) {
       counters.failed(e.error(), (System.nanoTime() - start) / 1000);
@@ -205,10 +205,14 @@ final class InferenceService implements AutoCloseable {
     });
   }
 
-  /** The request's inputs in model order, checked and decoded. */
-  private static List<Tensor> inputs(ServedModel m, InferRequest r) {
-    String where = "model '" + m.name() + "'";
-    List<TensorSpec> specs = m.model().inputs();
+  /**
+   * The request's inputs in model order, checked against {@code specs} and decoded (the fuzz
+   * tests call this directly).
+   *
+   * @throws ServeException (400) saying what does not fit
+   */
+  static List<Tensor> inputs(String model, List<TensorSpec> specs, InferRequest r) {
+    String where = "model '" + model + "'";
     Map<String, InferRequest.Input> byName = new HashMap<>();
     for (InferRequest.Input in : r.inputs()) {
       if (indexOf(specs, in.name()) < 0) {

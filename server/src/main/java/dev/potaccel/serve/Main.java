@@ -9,7 +9,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Entry point of {@code potaccel-server.jar}, which the {@code potaccel} launcher runs for
- * {@code potaccel serve ...}; a leading {@code serve} is dropped. The only place that exits.
+ * {@code potaccel serve ...} ({@link ServeCommand}) and {@code potaccel serve load ...} ({@link
+ * LoadCommand}); a leading {@code serve} is dropped. The only place that exits.
  */
 public final class Main {
   private Main() {}
@@ -17,9 +18,11 @@ public final class Main {
   public static void main(String[] args) {
     String[] rest = args.length > 0 && args[0].equals("serve")
         ? Arrays.copyOfRange(args, 1, args.length) : args;
-    CommandLine cl = new CommandLine(new ServeCommand());
+    // `serve load ...` is the load test; anything else is the server's own options
+    boolean load = rest.length > 0 && rest[0].equals("load");
+    CommandLine cl = new CommandLine(load ? new LoadCommand() : new ServeCommand());
     cl.setExecutionExceptionHandler(Main::report);
-    System.exit(cl.execute(rest));
+    System.exit(cl.execute(load ? Arrays.copyOfRange(rest, 1, rest.length) : rest));
   }
 
   /** One {@code error:} line and an exit code; the stack trace with {@code -v}. */

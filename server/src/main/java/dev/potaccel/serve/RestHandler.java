@@ -32,9 +32,12 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final String JSON = "application/json";
 
   private final InferenceService service;
+  private final BearerToken authToken;
 
-  RestHandler(InferenceService service) {
+  /** @param authToken the token every request but health checks must carry; null for none */
+  RestHandler(InferenceService service, BearerToken authToken) {
     this.service = service;
+    this.authToken = authToken;
   }
 
   /** A parsed path: /v2/models/{model}[/versions/{version}][/{action}]. */
@@ -65,6 +68,14 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     List<String> parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     if (parts.isEmpty() || !parts.get(0).equals("v2")) {
       throw notFound(method, path);
+    }
+    boolean health = parts.size() == 3 && parts.get(1).equals("health");
+    if (authToken != null && !health
+        && !authToken.accepts(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+      throw new ServeException(ServeError.UNAUTHENTICATED, method + " " + path + ": "
+          + (request.headers().contains(HttpHeaderNames.AUTHORIZATION)
+          ? "the bearer token is wrong" : "no 'Authorization: Bearer <token>' header")
+          + "; this server requires its auth token (health endpoints excepted)");
     }
     if (parts.size() == 1) {
       expect(method, HttpMethod.GET, path);
@@ -215,8 +226,12 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   private static FullHttpResponse error(ServeException e) {
-    return HttpServer.response(HttpResponseStatus.valueOf(e.error().httpStatus()), JSON,
-        RestCodec.error(e.getMessage()));
+    FullHttpResponse r = HttpServer.response(HttpResponseStatus.valueOf(e.error().httpStatus()),
+        JSON, RestCodec.error(e.getMessage()));
+    if (e.error() == ServeError.UNAUTHENTICATED) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+    }
+    return r;
   }
 
   private static void send(ChannelHandlerContext ctx, boolean keepAlive,

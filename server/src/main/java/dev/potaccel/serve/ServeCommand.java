@@ -65,6 +65,20 @@ final class ServeCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   int shutdownGraceSeconds;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM",
+      description = "Serve REST and gRPC over TLS with this certificate chain (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM",
+      description = "The certificate's private key, unencrypted PKCS#8 PEM.")
+  Path tlsKey;
+
+  @Option(names = "--auth-token-file", paramLabel = "FILE",
+      description = "Require 'Authorization: Bearer <token>' with the token in FILE on every"
+          + " REST and gRPC request except health checks; without this option the token is"
+          + " read from $" + BearerToken.ENV + " when set. Metrics stay open.")
+  Path authTokenFile;
+
   @Option(names = {"-v", "--verbose"}, description = "Info logs on stderr; -vv debug.")
   boolean[] verbose = new boolean[0];
 
@@ -73,8 +87,13 @@ final class ServeCommand implements Callable<Integer> {
     setLogLevels(verbose.length);
     ModelConfig defaults = ModelConfig.defaults(Device.parse(device));
     List<ModelSource> models = ModelRepository.scan(repository, defaults, data);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");
+    }
     ServerOptions options = new ServerOptions(host, httpPort, grpcPort, metricsPort,
-        maxBodyBytes, Duration.ofSeconds(shutdownGraceSeconds));
+        maxBodyBytes, Duration.ofSeconds(shutdownGraceSeconds),
+        tlsCert != null ? new TlsFiles(tlsCert, tlsKey) : null,
+        authToken(authTokenFile, System.getenv(BearerToken.ENV)));
     InferenceServer server = InferenceServer.start(options, models);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -82,9 +101,11 @@ final class ServeCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }, "shutdown"));
-    System.err.printf("potaccel serve: %d models from %s loading; REST http://%s:%d/v2, gRPC"
-        + " %s:%d, metrics http://%s:%d/metrics%n", models.size(), repository, host,
-        server.httpPort(), host, server.grpcPort(), host, server.metricsPort());
+    System.err.printf("potaccel serve: %d models from %s loading; REST %s://%s:%d/v2, gRPC"
+        + " %s:%d%s, metrics http://%s:%d/metrics%s%n", models.size(), repository,
+        options.tls() != null ? "https" : "http", host, server.httpPort(), host,
+        server.grpcPort(), options.tls() != null ? " (TLS)" : "", host, server.metricsPort(),
+        options.authToken() != null ? "; bearer token required" : "");
     List<String> failures = server.awaitLoaded(Duration.ofHours(1));
     if (!failures.isEmpty()) {
       for (String f : failures) {
@@ -99,14 +120,29 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The token of --auth-token-file, else of the environment variable, else none. */
+  static BearerToken authToken(Path file, String env) {
+    if (file != null) {
+      return BearerToken.read(file);
+    }
+    if (env != null && !env.isBlank()) {
+      return BearerToken.of(env);
+    }
+    return null;
+  }
+
+  /** Held so the level sticks: java.util.logging keeps loggers only weakly. */
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("io.grpc");
+
   /** WARN by default, INFO with -v, DEBUG with -vv; grpc-java's own logging stays quiet. */
-  private static void setLogLevels(int verbosity) {
+  static void setLogLevels(int verbosity) {
     ILoggerFactory factory = LoggerFactory.getILoggerFactory();
     if (factory instanceof LoggerContext context) {
       context.getLogger("dev.potaccel").setLevel(verbosity >= 2 ? Level.DEBUG
           : verbosity == 1 ? Level.INFO : Level.WARN);
     }
-    java.util.logging.Logger.getLogger("io.grpc").setLevel(verbosity >= 2
+    GRPC_LOG.setLevel(verbosity >= 2
         ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
   }
 

@@ -11,6 +11,8 @@ import io.grpc.Status;
 public enum ServeError {
   /** The request is malformed or does not fit the model. */
   BAD_REQUEST(400, Status.Code.INVALID_ARGUMENT, "OTHER"),
+  /** The server wants a bearer token and the request has none or a wrong one. */
+  UNAUTHENTICATED(401, Status.Code.UNAUTHENTICATED, "OTHER"),
   /** No such model, version or endpoint. */
   NOT_FOUND(404, Status.Code.NOT_FOUND, "OTHER"),
   /** The HTTP method is not one the endpoint takes. */

@@ -13,9 +13,12 @@ import java.util.Objects;
  * @param metricsPort Prometheus port, 0 for ephemeral
  * @param maxBodyBytes largest REST body and gRPC message accepted (413 / RESOURCE_EXHAUSTED)
  * @param shutdownGrace how long a shutdown waits for in-flight requests
+ * @param tls the certificate and key REST and gRPC serve TLS with; null for plaintext
+ * @param authToken the bearer token every inference and metadata request must carry; null for
+ *     none. Health endpoints (liveness, readiness) and metrics stay open for probes and scrapers.
  */
 public record ServerOptions(String host, int httpPort, int grpcPort, int metricsPort,
-    int maxBodyBytes, Duration shutdownGrace) {
+    int maxBodyBytes, Duration shutdownGrace, TlsFiles tls, BearerToken authToken) {
 
   public static final int DEFAULT_MAX_BODY_BYTES = 64 << 20;
 
@@ -34,15 +37,27 @@ public record ServerOptions(String host, int httpPort, int grpcPort, int metrics
   /** 127.0.0.1, ports 8000/8001/8002, 64 MiB bodies, 30 s to drain. */
   public static ServerOptions defaults() {
     return new ServerOptions("127.0.0.1", 8000, 8001, 8002, DEFAULT_MAX_BODY_BYTES,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), null, null);
   }
 
   /** Loopback, ephemeral ports: for tests. */
   public static ServerOptions ephemeral() {
-    return new ServerOptions("127.0.0.1", 0, 0, 0, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(10));
+    return new ServerOptions("127.0.0.1", 0, 0, 0, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(10),
+        null, null);
   }
 
   public ServerOptions withMaxBodyBytes(int bytes) {
-    return new ServerOptions(host, httpPort, grpcPort, metricsPort, bytes, shutdownGrace);
+    return new ServerOptions(host, httpPort, grpcPort, metricsPort, bytes, shutdownGrace, tls,
+        authToken);
+  }
+
+  public ServerOptions withTls(TlsFiles files) {
+    return new ServerOptions(host, httpPort, grpcPort, metricsPort, maxBodyBytes, shutdownGrace,
+        files, authToken);
+  }
+
+  public ServerOptions withAuthToken(BearerToken token) {
+    return new ServerOptions(host, httpPort, grpcPort, metricsPort, maxBodyBytes, shutdownGrace,
+        tls, token);
   }
 }

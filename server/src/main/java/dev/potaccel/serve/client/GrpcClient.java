@@ -12,14 +12,18 @@ import dev.potaccel.serve.grpc.ModelMetadataResponse;
 import dev.potaccel.serve.grpc.ServerLiveRequest;
 import dev.potaccel.serve.grpc.ServerReadyRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
- * A small KServe v2 gRPC client over a plaintext channel: health, metadata and inference with
+ * A small KServe v2 gRPC client (plaintext, or TLS and a bearer token): health, metadata and inference with
  * typed contents or raw bytes. Errors are grpc-java's {@code StatusRuntimeException}.
  */
 public final class GrpcClient implements AutoCloseable {
@@ -27,8 +31,31 @@ public final class GrpcClient implements AutoCloseable {
   private final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
 
   public GrpcClient(String host, int port) {
-    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
-        .maxInboundMessageSize(64 << 20).build();
+    this(host, port, ClientSecurity.NONE);
+  }
+
+  /** A client of a server with TLS and/or a bearer token. */
+  public GrpcClient(String host, int port, ClientSecurity security) {
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port)
+        .maxInboundMessageSize(64 << 20);
+    if (security.tls()) {
+      try {
+        b.sslContext(GrpcSslContexts.forClient()
+            .trustManager(security.trustedCertificate().toFile()).build());
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IllegalArgumentException(security.trustedCertificate()
+            + ": cannot trust this certificate: " + e.getMessage(), e);
+      }
+    } else {
+      b.usePlaintext();
+    }
+    if (security.authorization() != null) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+          security.authorization());
+      b.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    this.channel = b.build();
     this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
   }
 

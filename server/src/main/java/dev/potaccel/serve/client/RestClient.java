@@ -28,10 +28,22 @@ import java.util.Map;
 public final class RestClient {
   private final HttpClient http;
   private final String base;
+  private final String authorization;
 
   public RestClient(String host, int port) {
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    this.base = "http://" + host + ":" + port;
+    this(host, port, ClientSecurity.NONE);
+  }
+
+  /** A client of a server with TLS (https) and/or a bearer token. */
+  public RestClient(String host, int port, ClientSecurity security) {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .version(HttpClient.Version.HTTP_1_1);
+    if (security.tls()) {
+      b.sslContext(security.sslContext());
+    }
+    this.http = b.build();
+    this.base = (security.tls() ? "https://" : "http://") + host + ":" + port;
+    this.authorization = security.authorization();
   }
 
   /** A raw answer: status, headers, body. */
@@ -63,6 +75,9 @@ public final class RestClient {
   }
 
   private Response send(HttpRequest.Builder request) {
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
     try {
       HttpResponse<byte[]> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
           HttpResponse.BodyHandlers.ofByteArray());
