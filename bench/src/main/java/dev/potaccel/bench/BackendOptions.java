@@ -1,7 +1,7 @@
 package dev.potaccel.bench;
 
 import dev.potaccel.data.FashionMnist;
-import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.SchemeSpec;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param scheme the quantization scheme of backends that run a compiled package (the emulator)
  * @param trainingData the Fashion-MNIST folder whose training split calibrates such backends
  */
-public record BackendOptions(int threads, QuantizationScheme scheme, Path trainingData) {
+public record BackendOptions(int threads, SchemeSpec scheme, Path trainingData) {
   public BackendOptions {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -23,6 +23,6 @@ public record BackendOptions(int threads, QuantizationScheme scheme, Path traini
 
   /** {@code threads} threads, INT8, the Debian Fashion-MNIST folder. */
   public static BackendOptions of(int threads) {
-    return new BackendOptions(threads, QuantizationScheme.INT8, FashionMnist.DEBIAN_DIR);
+    return new BackendOptions(threads, SchemeSpec.parse("int8", null), FashionMnist.DEBIAN_DIR);
   }
 }

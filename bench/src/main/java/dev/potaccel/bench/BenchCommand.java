@@ -5,7 +5,7 @@ import dev.potaccel.device.pool.DevicePool;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.ValueInfo;
 import dev.potaccel.onnx.OnnxImporter;
-import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.SchemeSpec;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -59,8 +59,9 @@ public final class BenchCommand implements Callable<Integer> {
   List<String> pool;
 
   @Option(names = "--scheme", defaultValue = "int8", paramLabel = "S",
-      description = "Quantization scheme of the emulator's package: int8 or pot4"
-          + " (default ${DEFAULT-VALUE}).")
+      description = "Quantization scheme of the emulator's and opencl's package, as potaccel"
+          + " compile takes it: int8, pot4, apot4, ggd, doubleq, kalali, upot2..4, lut2..8"
+          + " (default ${DEFAULT-VALUE}). doubleqext searches for minutes: compile it first.")
   String scheme;
 
   @Option(names = "--data", paramLabel = "DIR",
@@ -125,11 +126,16 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Rows rows = parseDevices();
     List<BackendKind> kinds = rows.singles();
-    QuantizationScheme q;
+    SchemeSpec q;
     try {
-      q = QuantizationScheme.parse(scheme);
+      q = SchemeSpec.parseLabel(scheme);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--scheme: " + e.getMessage(), e);
+    }
+    if (q.method().equals("doubleqext")) {
+      throw new ParameterException(spec.commandLine(), "--scheme doubleqext: its layer search"
+          + " runs the emulator for minutes; bench the others, or time a package compiled with"
+          + " potaccel compile --scheme doubleqext through potaccel profile");
     }
     int t = threads > 0 ? threads
         : rows.pool().isEmpty() ? Runtime.getRuntime().availableProcessors() : 1;

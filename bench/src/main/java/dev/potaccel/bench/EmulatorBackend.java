@@ -15,7 +15,7 @@ import dev.potaccel.device.EmulatorSession;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
-import dev.potaccel.quantize.QuantizationScheme;
+import dev.potaccel.quantize.SchemeSpec;
 import dev.potaccel.quantize.QuantizedGraph;
 import dev.potaccel.quantize.Quantizer;
 import java.io.IOException;
@@ -40,10 +40,10 @@ import java.util.Properties;
  */
 final class EmulatorBackend implements Backend {
   private final EmulatorSession session;
-  private final QuantizationScheme scheme;
+  private final SchemeSpec scheme;
   private final String description;
 
-  private EmulatorBackend(EmulatorSession session, QuantizationScheme scheme,
+  private EmulatorBackend(EmulatorSession session, SchemeSpec scheme,
       String description) {
     this.session = session;
     this.scheme = scheme;
@@ -93,7 +93,8 @@ final class EmulatorBackend implements Backend {
         Calibrator.DEFAULT_SEED);
     CalibrationStats stats = Calibrator.collect(graph, calibration, prep, options.threads(),
         ProgressListener.NONE);
-    QuantizedGraph q = Quantizer.quantize(graph, stats, options.scheme());
+    QuantizedGraph q = Quantizer.quantize(graph, stats, options.scheme(),
+        Quantizer.Options.NONE);
     CompiledPackage compiled = PackageCompiler.compile(q,
         CompileOptions.of(stem(name), sha256(file), toolVersion()));
     long millis = (System.nanoTime() - start) / 1_000_000;
@@ -110,7 +111,7 @@ final class EmulatorBackend implements Backend {
   }
 
   /** The scheme the package was quantized with. */
-  QuantizationScheme scheme() {
+  SchemeSpec scheme() {
     return scheme;
   }
 

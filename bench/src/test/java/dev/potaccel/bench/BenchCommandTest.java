@@ -74,6 +74,23 @@ class BenchCommandTest {
   }
 
   @Test
+  void everyCompileSchemeButTheSearchingOneRunsOnTheEmulator() {
+    Path data = RequiredData.debianDir(FashionMnist.DEBIAN_DIR, FashionMnist.DEBIAN_PACKAGE);
+    BenchCommand command = new BenchCommand();
+    int code = run(command, "--model", LENET5.toString(), "--devices", "emulator",
+        "--scheme", "upot3", "--data", data.toString(), "--batch", "16", "--threads", "2",
+        "--warmup-s", "0.1", "--seconds", "0.3");
+    assertEquals(0, code, "exit code; stderr: " + err);
+    assertTrue(out.toString().contains("emulator: upot3 package compiled in memory"),
+        out.toString());
+    assertTrue(command.results.get(0).imagesPerSecond() > 0, command.results.toString());
+
+    assertEquals(2, run(new BenchCommand(), "--model", LENET5.toString(), "--devices",
+        "emulator", "--scheme", "doubleqext"));
+    assertTrue(err.toString().contains("--scheme doubleqext: its layer search"), err.toString());
+  }
+
+  @Test
   void repeatedDeviceBenchesAPoolInBothModesBesideOneDevice() {
     Path data = RequiredData.debianDir(FashionMnist.DEBIAN_DIR, FashionMnist.DEBIAN_PACKAGE);
     BenchCommand command = new BenchCommand();
