@@ -221,8 +221,7 @@ public final class InferenceSession implements AutoCloseable {
     Map<String, String> parameters = new TreeMap<>(q.parameters());
     parameters.put("calibration_split", calibration.split().id());
     parameters.put("calibration_seed", Long.toString(Calibrator.DEFAULT_SEED));
-    q = new QuantizedGraph(q.graph(), q.scheme(), parameters, q.weights(), q.activations(),
-        q.calibrationImages(), q.calibrationSha256());
+    q = q.withParameters(parameters); // keeps the per-layer quality and GGD activation data
     return PackageCompiler.compile(q, CompileOptions.of(stem(name), sha256(file), toolVersion()))
         .pkg();
   }

@@ -50,10 +50,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and through the OpenCL kernels: every code buffer of every command, and the FP32 outputs, must
  * be identical bit for bit.
  *
- * <p>Which pairs (CI time on 2 cores): every model in models/ with int8 and pot4; lenet5 and
- * resnet20 (the smallest and the deepest, residual, model) with every other scheme {@code
- * potaccel compile --scheme} accepts: apot4, ggd, doubleq, doubleqext, upot at 2, 3 and 4 bits,
- * kalali, lut. Between them these packages use every weight format (INT8, POT, TERMS, LUT) at 2
+ * <p>Which pairs: every model in models/ with every scheme {@code potaccel compile --scheme}
+ * accepts: int8, pot4, apot4, ggd, doubleq, doubleqext, upot at 2, 3 and 4 bits, kalali, lut.
+ * Between them these packages use every weight format (INT8, POT, TERMS, LUT) at 2
  * to 8 bits, float and int arithmetic (the §1.4 product bound decides per layer), GGD's activation
  * formats and one package mixing formats per layer. doubleqext takes a fixed plan (doubleq on
  * every other weighted layer, int8 on the rest) instead of the compile flow's search, which
@@ -66,7 +65,6 @@ class ReferenceModelsBitExactTest {
   private static final int BATCH = 64;
   private static final List<String> MODEL_NAMES = List.of("lenet5", "mobilenet-small",
       "vgg-small", "resnet20");
-  private static final List<String> EVERY_SCHEME_MODELS = List.of("lenet5", "resnet20");
   /** Every {@code --scheme [--bits]} besides the baselines, as compile takes them. */
   private static final List<SchemeSpec> OTHER_SCHEMES = List.of(SchemeSpec.parse("apot4", null),
       SchemeSpec.parse("ggd", null), SchemeSpec.parse("doubleq", null),
@@ -106,9 +104,7 @@ class ReferenceModelsBitExactTest {
       }
       out.add(Arguments.of(model, SchemeSpec.parse("int8", null)));
       out.add(Arguments.of(model, SchemeSpec.parse("pot4", null)));
-      if (EVERY_SCHEME_MODELS.contains(model)) {
-        OTHER_SCHEMES.forEach(s -> out.add(Arguments.of(model, s)));
-      }
+      OTHER_SCHEMES.forEach(s -> out.add(Arguments.of(model, s)));
     }
     return out.stream();
   }
