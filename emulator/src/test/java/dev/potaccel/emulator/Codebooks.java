@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Random;
 
 /** Codebooks of docs/accelerator.md §2 for tests, and their level tables. */
-final class Codebooks {
+public final class Codebooks {
   private Codebooks() {}
 
   /** INT8 format: code {@code c} is the two's-complement pattern of its level. */
-  static Codebook int8(int bits) {
+  public static Codebook int8(int bits) {
     Codebook.Builder cb = Codebook.newBuilder().setFormat(WeightFormat.INT8).setBits(bits);
     for (int c = 0; c < 1 << bits; c++) {
       int v = c < 1 << (bits - 1) ? c : c - (1 << bits);
@@ -23,7 +23,7 @@ final class Codebooks {
   }
 
   /** POT: {@code c = sign << (b-1) | e_idx}, {@code v = ±2^(e_min + e_idx - 1)}, e_idx 0 is 0. */
-  static Codebook pot(int bits, int eMin) {
+  public static Codebook pot(int bits, int eMin) {
     Codebook.Builder cb = Codebook.newBuilder().setFormat(WeightFormat.POT).setBits(bits)
         .setMaxTerms(1);
     int half = 1 << (bits - 1);
@@ -42,7 +42,7 @@ final class Codebooks {
   }
 
   /** TERMS: random levels, each a sum of 1..k signed powers of two with exponents 0..maxExp. */
-  static Codebook terms(int bits, int k, int maxExp, Random rnd) {
+  public static Codebook terms(int bits, int k, int maxExp, Random rnd) {
     Codebook.Builder cb = Codebook.newBuilder().setFormat(WeightFormat.TERMS).setBits(bits)
         .setMaxTerms(k);
     cb.addEntries(CodebookEntry.newBuilder().setValue(0));
@@ -62,7 +62,7 @@ final class Codebooks {
   }
 
   /** LUT: random integer levels with {@code |v| < maxAbs <= 2^15}. */
-  static Codebook lut(int bits, int maxAbs, Random rnd) {
+  public static Codebook lut(int bits, int maxAbs, Random rnd) {
     Codebook.Builder cb = Codebook.newBuilder().setFormat(WeightFormat.LUT).setBits(bits);
     cb.addEntries(CodebookEntry.newBuilder().setValue(0));
     for (int c = 1; c < 1 << bits; c++) {
@@ -71,7 +71,7 @@ final class Codebooks {
     return cb.build();
   }
 
-  static int[] levels(Codebook cb) {
+  public static int[] levels(Codebook cb) {
     return cb.getEntriesList().stream().mapToInt(CodebookEntry::getValue).toArray();
   }
 
@@ -79,7 +79,7 @@ final class Codebooks {
    * Random codes {@code [m][k]} whose levels keep every channel's accumulator bound {@code xmax ·
    * Σ|v| + |bias|} within int32 (docs/accelerator.md §1.4), with about {@code zeros} of them 0.
    */
-  static int[] randomCodes(Codebook cb, int m, int k, long xmax, long maxBias, double zeros,
+  public static int[] randomCodes(Codebook cb, int m, int k, long xmax, long maxBias, double zeros,
       Random rnd) {
     int[] levels = levels(cb);
     long limit = Math.max(1, (Integer.MAX_VALUE - maxBias) / (xmax * k));

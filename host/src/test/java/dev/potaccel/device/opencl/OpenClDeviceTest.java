@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potaccel.emulator.Codebooks;
 import dev.potaccel.error.ErrorKind;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.Activation;

@@ -3,6 +3,7 @@ package dev.potaccel.device.opencl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potaccel.emulator.Codebooks;
 import dev.potaccel.emulator.Emulator;
 import dev.potaccel.emulator.EmulatorRun;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
