@@ -1,6 +1,7 @@
 package dev.potaccel.bench;
 
 import dev.potaccel.graph.Tensor;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -87,6 +88,7 @@ public final class Benchmark {
       streamSlice(i, pool, nanos, record);
       return;
     }
+    long cpu0 = processCpuNanos();
     long end = System.nanoTime() + nanos;
     long now;
     do {
@@ -100,12 +102,26 @@ public final class Benchmark {
         record.add(now - t0);
       }
     } while (now < end);
+    if (record != null) {
+      record.addCpu(processCpuNanos() - cpu0);
+    }
+  }
+
+  /**
+   * CPU time of the whole process: during a backend's turn only that backend runs, so the delta
+   * is its CPU cost (plus the JVM's own GC and JIT threads), which other jobs on the machine do
+   * not inflate the way they inflate wall time.
+   */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   /** A stream for {@code nanos}: at least one batch, the window kept full, then drained. */
   private void streamSlice(int i, PoolBackend pool, long nanos, Latencies record) {
     record Answer(long nanos, float first) {}
     record Sent(long t0, CompletableFuture<Answer> done) {}
+    long cpu0 = processCpuNanos();
     long start = System.nanoTime();
     long end = start + nanos;
     long last = start;
@@ -135,6 +151,7 @@ public final class Benchmark {
     }
     if (record != null) {
       record.addWall(last - start);
+      record.addCpu(processCpuNanos() - cpu0);
     }
   }
 
@@ -149,6 +166,12 @@ public final class Benchmark {
     private int count;
     /** Streams: wall time of the slices; 0 for one batch at a time (then busy = sum). */
     private long wallNanos;
+    /** Process CPU time during the turns; negative when the JVM cannot tell. */
+    private long cpuNanos;
+
+    void addCpu(long ns) {
+      cpuNanos = ns < 0 || cpuNanos < 0 ? -1 : cpuNanos + ns;
+    }
 
     void addWall(long ns) {
       wallNanos += ns;
@@ -170,7 +193,8 @@ public final class Benchmark {
       }
       long busy = wallNanos > 0 ? wallNanos : total;
       return new BackendResult(backend, batchSize, count, busy / 1e9,
-          percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6);
+          percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
+          cpuNanos < 0 ? Double.NaN : cpuNanos / 1e9);
     }
 
     /** Nearest rank: the smallest value with at least fraction p of the values at or below it. */
