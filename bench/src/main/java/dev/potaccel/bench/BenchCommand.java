@@ -53,8 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--pool", split = ",", paramLabel = "D",
       description = "A device pool of any mix of emulator and opencl devices, e.g."
           + " 'emulator,opencl' (what a repeated --devices entry does for one kind). Each of"
-          + " its kinds also gets a single-device row. Data parallel always; pipeline when every"
-          + " device can run pipeline stages (the emulator; not opencl yet). Pools stream"
+          + " its kinds also gets a single-device row. Data parallel and pipeline. Pools stream"
           + " batches (2 per device in flight) and are timed by wall time in turns of 5 s.")
   List<String> pool;
 
@@ -205,10 +204,6 @@ public final class BenchCommand implements Callable<Integer> {
           out.printf(Locale.ROOT, "pool:    %s%n", p.description());
         }
       }
-      if (!rows.pool().isEmpty() && modes.size() == 1) {
-        out.printf(Locale.ROOT, "pool:    no pipeline row: %s%n", "an opencl device runs whole"
-            + " packages only (OpenClPackage cannot start mid-package)");
-      }
       out.println();
       String reference = kinds.contains(BackendKind.ONNXRUNTIME) || rows.pool().isEmpty()
           ? BackendKind.ONNXRUNTIME.id() : rows.pool().get(0).id();
@@ -281,12 +276,9 @@ public final class BenchCommand implements Callable<Integer> {
     return out;
   }
 
-  /** Data parallel, and pipeline when every device of the pool can run stages (emulators). */
+  /** Data parallel and pipeline (emulator and OpenCL devices both run pipeline stages). */
   private static List<DevicePool.Mode> poolModes(List<BackendKind> pool) {
-    if (pool.isEmpty()) {
-      return List.of();
-    }
-    return pool.contains(BackendKind.OPENCL) ? List.of(DevicePool.Mode.DATA_PARALLEL)
+    return pool.isEmpty() ? List.of()
         : List.of(DevicePool.Mode.DATA_PARALLEL, DevicePool.Mode.PIPELINE);
   }
 

@@ -34,8 +34,7 @@ final class PoolBackend implements Backend {
   /**
    * Opens one device per entry of {@code kinds} (emulator or opencl) and a pool over them.
    *
-   * @throws IllegalArgumentException for a kind that is not a device, or a pipeline with an
-   *     OpenCL device
+   * @throws IllegalArgumentException for a kind that is not a device
    */
   static PoolBackend open(AcceleratorPackage pkg, List<BackendKind> kinds, DevicePool.Mode mode,
       int threads) {

@@ -2,10 +2,12 @@ package dev.potaccel.device.opencl;
 
 import dev.potaccel.emulator.HostExecutor;
 import dev.potaccel.emulator.HostTensor;
+import dev.potaccel.emulator.LiveBuffers;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.protocol.pkg.Activation;
 import dev.potaccel.protocol.pkg.AddCommand;
 import dev.potaccel.protocol.pkg.Buffer;
+import dev.potaccel.protocol.pkg.BufferLifetimes;
 import dev.potaccel.protocol.pkg.Command;
 import dev.potaccel.protocol.pkg.HostCommand;
 import dev.potaccel.protocol.pkg.PackageFormatException;
@@ -20,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -191,6 +195,8 @@ public final class OpenClPackage implements AutoCloseable {
   private final int[] storage;
   private final int storages;
   private final int[] slotOf;
+  /** Which buffers a pipeline stage hands over at each cut. */
+  private final BufferLifetimes lifetimes;
   private final long[] slotBytesPerImage;
   private final long residentBytes;
   private final long loadNanos;
@@ -329,6 +335,7 @@ public final class OpenClPackage implements AutoCloseable {
       }
       this.storages = bufs.length;
       this.slotOf = new int[storages];
+      this.lifetimes = BufferLifetimes.of(pkg);
       this.slotBytesPerImage = planSlots();
       long bytes = 0;
       for (cl_mem m : resident) {
@@ -983,21 +990,120 @@ public final class OpenClPackage implements AutoCloseable {
   }
 
   /**
+   * Runs commands {@code [in.at(), to)} on the buffers of cut {@code in.at()} and returns those of
+   * cut {@code to} ({@link BufferLifetimes#liveAt}): one pipeline stage. The buffers in {@code in}
+   * are written to the device storage the package gives them, the commands run as in {@link #run},
+   * and the buffers live at {@code to} are read back (codes as codes: one byte each). Bit for bit
+   * what the emulator's {@code runCommands} computes, so stages may alternate between the two.
+   *
+   * @throws IllegalArgumentException if {@code to} is outside {@code [in.at(), commandCount]} or
+   *     {@code in} does not hold exactly the buffers live at its cut, with the sizes of its batch
+   * @throws IllegalStateException if closed, or a HOST command is in range and there is no executor
+   * @throws OpenClException when an OpenCL call fails
+   */
+  public synchronized LiveBuffers runCommands(int to, LiveBuffers in) {
+    if (closed) {
+      throw new IllegalStateException("OpenCL package " + source + " is closed");
+    }
+    if (to < in.at() || to > ops.size()) {
+      throw new IllegalArgumentException(source + ": cannot run commands [" + in.at() + ", " + to
+          + ") of " + ops.size());
+    }
+    int batch = in.batch();
+    checkLive(in);
+    for (int pos = in.at(); pos < to; pos++) {
+      if (ops.get(pos).host != null && host == null) {
+        throw new IllegalStateException(source + ": " + ops.get(pos).where() + " runs on the"
+            + " host, but the package was loaded without a HostExecutor");
+      }
+    }
+    ensureBuffers(batch);
+    InFlight f = inFlight(0, batch);
+    try {
+      cl_mem[] mem = f.buffers.mem();
+      in.codes().forEach((b, c) -> write(mem[b], Pointer.to(c), c.length, bufs[b]));
+      in.floats().forEach((b, v) -> write(mem[b], Pointer.to(v), 4L * v.length, bufs[b]));
+      enqueueCompute(f, null, in.at(), to);
+      Map<Integer, byte[]> codes = new HashMap<>();
+      Map<Integer, float[]> floats = new HashMap<>();
+      for (int b : lifetimes.liveAt(to)) {
+        Buf buf = bufs[b];
+        if (buf.isFloat()) {
+          float[] v = new float[buf.perImage() * batch];
+          read(mem[b], Pointer.to(v), 4L * v.length, buf);
+          floats.put(b, v);
+        } else {
+          byte[] c = new byte[buf.perImage() * batch];
+          read(mem[b], Pointer.to(c), c.length, buf);
+          codes.put(b, c);
+        }
+      }
+      return new LiveBuffers(to, batch, codes, floats);
+    } finally {
+      f.release();
+      CL.clFinish(device.queue()); // a failure here is already reported by the read
+    }
+  }
+
+  /** {@code in} holds exactly the buffers live at its cut, each the size of its batch. */
+  private void checkLive(LiveBuffers in) {
+    int[] live = lifetimes.liveAt(in.at());
+    Set<Integer> given = new TreeSet<>(in.codes().keySet());
+    given.addAll(in.floats().keySet());
+    Set<Integer> want = new TreeSet<>();
+    for (int b : live) {
+      want.add(b);
+    }
+    if (!given.equals(want)) {
+      throw new IllegalArgumentException(source + ": the buffers at cut " + in.at() + " are "
+          + want + ", got " + given);
+    }
+    for (int b : live) {
+      Buf buf = bufs[b];
+      int length = buf.isFloat() ? lengthOf(in.floats().get(b)) : lengthOf(in.codes().get(b));
+      if (length != (long) buf.perImage() * in.batch()) {
+        throw new IllegalArgumentException(source + ": " + buf.describe() + " at cut " + in.at()
+            + " must hold " + (buf.isFloat() ? "FP32 values" : "codes") + " for batch "
+            + in.batch() + " (" + (long) buf.perImage() * in.batch() + "), got " + (length < 0
+            ? "the other kind" : Integer.toString(length)));
+      }
+    }
+  }
+
+  private static int lengthOf(Object array) {
+    return array instanceof byte[] c ? c.length : array instanceof float[] v ? v.length : -1;
+  }
+
+  private void write(cl_mem mem, Pointer from, long bytes, Buf b) {
+    ClErrors.check(CL.clEnqueueWriteBuffer(device.queue(), mem, CL.CL_TRUE, 0, bytes, from, 0,
+        null, null), "clEnqueueWriteBuffer(" + b.describe() + ")");
+  }
+
+  private void read(cl_mem mem, Pointer to, long bytes, Buf b) {
+    ClErrors.check(CL.clEnqueueReadBuffer(device.queue(), mem, CL.CL_TRUE, 0, bytes, to, 0,
+        null, null), "clEnqueueReadBuffer(" + b.describe() + ")");
+  }
+
+  /**
    * Batch {@code position}'s buffers (set position % 2 of the model inputs and outputs, the
    * shared slots) and its upload, which waits for {@code previousUser}'s kernels (the last batch
    * that read this input set) when there is one.
    */
   private InFlight start(int position, int batch, List<float[]> in, InFlight previousUser) {
+    InFlight f = inFlight(position, batch);
+    enqueueUpload(f, in, previousUser);
+    return f;
+  }
+
+  /** Batch {@code position}'s buffers: set position % 2 of the model inputs and outputs, the slots. */
+  private InFlight inFlight(int position, int batch) {
     int set = position % 2;
     cl_mem[] mem = new cl_mem[bufs.length];
     for (int b = 0; b < bufs.length; b++) {
       int s = storage[b];
       mem[b] = io[set][s] != null ? io[set][s] : slotOf[s] >= 0 ? slots[slotOf[s]] : null;
     }
-    InFlight f = new InFlight(position, batch,
-        new BatchBuffers(mem, inStaging[set], outStaging[set]));
-    enqueueUpload(f, in, previousUser);
-    return f;
+    return new InFlight(position, batch, new BatchBuffers(mem, inStaging[set], outStaging[set]));
   }
 
   /**
@@ -1034,6 +1140,11 @@ public final class OpenClPackage implements AutoCloseable {
    * set).
    */
   private void enqueueCompute(InFlight f, InFlight outputUser) {
+    enqueueCompute(f, outputUser, 0, ops.size());
+  }
+
+  /** As {@link #enqueueCompute(InFlight, InFlight)} for commands {@code [from, to)} only. */
+  private void enqueueCompute(InFlight f, InFlight outputUser, int from, int to) {
     List<cl_event> first = new ArrayList<>(f.upload);
     if (outputUser != null) {
       first.addAll(outputUser.download);
@@ -1041,7 +1152,7 @@ public final class OpenClPackage implements AutoCloseable {
     cl_event[] wait = first.isEmpty() ? null : first.toArray(new cl_event[0]);
     cl_mem[] mem = f.buffers.mem();
     int batch = f.batch;
-    for (int pos = 0; pos < ops.size(); pos++) {
+    for (int pos = from; pos < to; pos++) {
       Op op = ops.get(pos);
       if (op.host != null) {
         if (wait != null) {

@@ -1,6 +1,7 @@
 package dev.potaccel.device.opencl;
 
 import dev.potaccel.device.HostGraphExecutor;
+import dev.potaccel.emulator.LiveBuffers;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -142,7 +144,7 @@ public final class OpenClSession implements AutoCloseable {
       }
       values.add(t.floats());
     }
-    OpenClRun run = watched(batch, values);
+    OpenClRun run = watched("batch of " + batch, p -> p.run(batch, values));
     last = run;
     List<Tensor> out = new ArrayList<>();
     for (int i = 0; i < run.outputs().size(); i++) {
@@ -151,23 +153,34 @@ public final class OpenClSession implements AutoCloseable {
     return out;
   }
 
-  /** One batch through the watchdog; on a timeout or an OpenCL error, a new context. */
-  private synchronized OpenClRun watched(int batch, List<float[]> values) {
+  /**
+   * Runs commands {@code [in.at(), to)} of the package on the buffers of cut {@code in.at()} and
+   * returns those of cut {@code to}: one pipeline stage, under the same watchdog as {@link #run}.
+   *
+   * @see OpenClPackage#runCommands
+   */
+  public LiveBuffers runCommands(int to, LiveBuffers in) {
+    return watched("commands [" + in.at() + ", " + to + ")", p -> p.runCommands(to, in));
+  }
+
+  /** One call on the package through the watchdog; on a timeout or an OpenCL error, a new context. */
+  private synchronized <T> T watched(String what, Function<OpenClPackage, T> call) {
     OpenClPackage p = loaded;
     Runnable hook = faultHook;
-    Future<OpenClRun> f = runner.submit(() -> {
+    Future<T> f = runner.submit(() -> {
       if (hook != null) {
         hook.run();
       }
-      return p.run(batch, values);
+      return call.apply(p);
     });
     try {
       return f.get(watchdog.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
-      String what = device() + ": no answer within " + watchdog.toMillis() + " ms (watchdog)";
-      reconnect(what, true);
-      throw new OpenClException(what + "; the OpenCL context was re-created for the next request",
+      String why = device() + ": no answer to " + what + " within " + watchdog.toMillis()
+          + " ms (watchdog)";
+      reconnect(why, true);
+      throw new OpenClException(why + "; the OpenCL context was re-created for the next request",
           e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof OpenClException cl) {

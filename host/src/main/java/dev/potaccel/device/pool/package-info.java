@@ -25,8 +25,9 @@
  * commands continues from where it is. And the cut is checked by the emulator itself (exactly the
  * buffers live there, with their sizes), so a wrong split cannot run. The price: every stage
  * device holds all the weights (the emulator decodes them once per device), and a device must be
- * able to start mid-package. {@code OpenClPackage} cannot yet (it runs a package from its first
- * command), so OpenCL devices join data-parallel pools only; a pipeline pool refuses them with a
- * message saying so.
+ * able to start mid-package. Both the emulator ({@code Emulator.runCommands}) and OpenCL ({@code
+ * OpenClPackage.runCommands}, which writes the cut's buffers to the device and reads the next
+ * cut's back) can, and they agree bit for bit, so a pipeline may mix them; both take the buffers
+ * to hand over from {@code BufferLifetimes}, the package's one definition of them.
  */
 package dev.potaccel.device.pool;
