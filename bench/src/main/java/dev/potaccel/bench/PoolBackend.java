@@ -1,11 +1,8 @@
 package dev.potaccel.bench;
 
-import dev.potaccel.device.opencl.OpenClDevice;
-import dev.potaccel.device.opencl.OpenClSession;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.pool.DevicePool;
-import dev.potaccel.device.pool.EmulatorInferenceDevice;
 import dev.potaccel.device.pool.InferenceDevice;
-import dev.potaccel.device.pool.OpenClInferenceDevice;
 import dev.potaccel.device.pool.PoolEventListener;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
@@ -42,14 +39,8 @@ final class PoolBackend implements Backend {
     try {
       for (int i = 0; i < kinds.size(); i++) {
         String name = kinds.get(i).id() + "#" + i;
-        devices.add(switch (kinds.get(i)) {
-          case EMULATOR -> EmulatorInferenceDevice.open(name, pkg, threads);
-          case OPENCL -> new OpenClInferenceDevice(name, OpenClSession.open(pkg, 0, 0, threads,
-              OpenClDevice.Options.defaults()));
-          case CPU, ONNXRUNTIME -> throw new IllegalArgumentException(kinds.get(i).id()
-              + " runs FP32 models, not compiled packages: a pool holds emulator and opencl"
-              + " devices");
-        });
+        devices.add(InferenceDevice.open(DeviceSpec.parse(kinds.get(i).id()), name, pkg,
+            threads));
       }
     } catch (RuntimeException e) {
       for (InferenceDevice d : devices) {

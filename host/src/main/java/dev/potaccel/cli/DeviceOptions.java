@@ -1,5 +1,6 @@
 package dev.potaccel.cli;
 
+import dev.potaccel.device.DeviceSpec;
 import java.util.Arrays;
 import java.util.Iterator;
 import picocli.CommandLine.ITypeConverter;

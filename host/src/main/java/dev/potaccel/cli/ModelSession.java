@@ -2,6 +2,7 @@ package dev.potaccel.cli;
 
 import dev.potaccel.cpu.CpuEngine;
 import dev.potaccel.data.InputFileException;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.EmulatorSession;
 import dev.potaccel.device.opencl.OpenClDevice;
 import dev.potaccel.device.opencl.OpenClSession;

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.potaccel.data.FashionMnist;
 import dev.potaccel.data.InputFileException;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.emulator.cost.AcceleratorDescription;
 import dev.potaccel.emulator.cost.CostModel;
 import dev.potaccel.emulator.cost.CostReport;

@@ -1,6 +1,7 @@
 package dev.potaccel.cli;
 
 import dev.potaccel.data.InputFileException;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.HostGraphExecutor;
 import dev.potaccel.device.opencl.CommandTime;
 import dev.potaccel.device.opencl.OpenClDevice;

@@ -6,7 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * so a request's answer is exactly what it would get alone. A full queue refuses at once
  * ({@link ServeError#OVERLOADED}); a request that waited past its deadline is refused
  * ({@link ServeError#TIMEOUT}) instead of run. If a merged batch fails, each of its requests is
- * retried alone so one bad request cannot fail the others. {@link #close} refuses new requests,
- * answers every queued one and stops the worker.
+ * retried alone so one bad request cannot fail the others. A model on several devices ({@link
+ * InferenceModel#parallelism} above 1) gets that many merged batches in flight at once: the
+ * worker forms the next batch while the devices run the previous ones, and answers are split
+ * back on a completion thread. {@link #close} refuses new requests, answers every queued and
+ * running one and stops the threads.
  */
 final class Batcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Batcher.class);
@@ -36,6 +44,11 @@ final class Batcher implements AutoCloseable {
   private final boolean mergeable;
   private final ArrayBlockingQueue<Pending> queue;
   private final Thread worker;
+  /** Permits for merged batches in flight on the model's devices. */
+  private final Semaphore inFlight;
+  private final int permits;
+  /** Splits and answers batches that completed on a device thread (null for one device). */
+  private final ExecutorService completions;
   private boolean closing; // guarded by this
   private Pending carry; // worker thread only: taken but did not fit the previous batch
 
@@ -45,10 +58,18 @@ final class Batcher implements AutoCloseable {
     this.model = model;
     this.config = config;
     this.queue = new ArrayBlockingQueue<>(config.maxQueueSize());
-    this.metrics = metrics.register(name, version, model.device(), queue::size);
+    this.metrics = metrics.register(name, version, model.device(), queue::size,
+        model::deviceStates);
     // requests merge only along a variable first dimension of every input
     this.mergeable = config.maxBatchSize() > 1
         && model.inputs().stream().allMatch(TensorSpec::batched);
+    this.permits = Math.max(1, model.parallelism());
+    this.inFlight = new Semaphore(permits);
+    this.completions = permits == 1 ? null : Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "batcher-" + name + "-answers");
+      t.setDaemon(true);
+      return t;
+    });
     this.worker = new Thread(this::work, "batcher-" + name);
     worker.setDaemon(true);
     worker.start();
@@ -147,38 +168,107 @@ final class Batcher implements AutoCloseable {
     return true;
   }
 
-  private void execute(List<Pending> batch, int rows) {
-    List<Tensor> merged;
-    if (batch.size() == 1) {
-      merged = batch.get(0).inputs();
-    } else {
-      merged = new ArrayList<>();
-      for (int i = 0; i < model.inputs().size(); i++) {
-        List<Tensor> parts = new ArrayList<>();
-        for (Pending p : batch) {
-          parts.add(p.inputs().get(i));
-        }
-        merged.add(concat(parts, rows));
-      }
-    }
+  /**
+   * Runs a merged batch: waits for a free permit, submits it, and answers its requests when it
+   * completes, at once in this thread when the model ran it synchronously, else on the
+   * completion thread (a device thread must never wait here, nor run a retry).
+   */
+  private void execute(List<Pending> batch, int rows) throws InterruptedException {
+    List<Tensor> merged = merge(batch, rows);
+    inFlight.acquire();
     long start = System.nanoTime();
+    CompletableFuture<List<Tensor>> f;
+    try {
+      f = model.submit(merged);
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    if (f.isDone() || completions == null) {
+      awaitQuietly(f);
+      inFlight.release();
+      answer(batch, rows, f, start);
+      return;
+    }
+    CompletableFuture<List<Tensor>> running = f;
+    // the permit goes back on the device thread (the completion thread may wait for one in a
+    // retry), after the answer is queued (close() waits for every permit, then for the queue)
+    running.whenComplete((out, error) -> {
+      completions.execute(() -> answer(batch, rows, running, start));
+      inFlight.release();
+    });
+  }
+
+  private static void awaitQuietly(CompletableFuture<?> f) {
+    try {
+      f.join();
+    } catch (CompletionException | CancellationException e) {
+      // the caller reads the outcome from f
+    }
+  }
+
+  /** Answers the requests of a batch whose future is complete. */
+  private void answer(List<Pending> batch, int rows, CompletableFuture<List<Tensor>> done,
+      long start) {
     List<Tensor> out;
     try {
-      out = model.run(merged);
+      out = done.join();
       metrics.executed(rows, System.nanoTime() - start, true);
-    } catch (RuntimeException e) {
+    } catch (CompletionException | CancellationException e) {
       metrics.executed(rows, System.nanoTime() - start, false);
+      RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
       if (batch.size() > 1) {
         LOG.debug("model '{}': merged batch of {} requests failed; running each alone", name,
-            batch.size(), e);
+            batch.size(), cause);
         for (Pending p : batch) {
-          execute(List.of(p), p.rows());
+          runAlone(p);
         }
         return;
       }
-      batch.get(0).result().completeExceptionally(failure(e));
+      batch.get(0).result().completeExceptionally(failure(cause));
       return;
     }
+    split(batch, rows, out);
+  }
+
+  /** A request of a failed merged batch, on its own, waited for here. */
+  private void runAlone(Pending p) {
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.result().completeExceptionally(new ServeException(ServeError.UNAVAILABLE, "model '"
+          + name + "': the server stopped before this request ran"));
+      return;
+    }
+    long start = System.nanoTime();
+    CompletableFuture<List<Tensor>> f;
+    try {
+      f = model.submit(p.inputs());
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    awaitQuietly(f);
+    inFlight.release();
+    answer(List.of(p), p.rows(), f, start);
+  }
+
+  private List<Tensor> merge(List<Pending> batch, int rows) {
+    if (batch.size() == 1) {
+      return batch.get(0).inputs();
+    }
+    List<Tensor> merged = new ArrayList<>();
+    for (int i = 0; i < model.inputs().size(); i++) {
+      List<Tensor> parts = new ArrayList<>();
+      for (Pending p : batch) {
+        parts.add(p.inputs().get(i));
+      }
+      merged.add(concat(parts, rows));
+    }
+    return merged;
+  }
+
+  /** Every request its rows of every output. */
+  private void split(List<Pending> batch, int rows, List<Tensor> out) {
     if (batch.size() == 1) {
       batch.get(0).result().complete(out);
       return;
@@ -263,7 +353,7 @@ final class Batcher implements AutoCloseable {
         (from + count) * rowSize));
   }
 
-  /** Refuses new requests, answers every queued one, stops the worker. */
+  /** Refuses new requests, answers every queued and running one, stops the threads. */
   @Override
   public void close() {
     synchronized (this) {
@@ -271,6 +361,12 @@ final class Batcher implements AutoCloseable {
     }
     try {
       worker.join();
+      if (completions != null) {
+        inFlight.acquire(permits); // no batch left on the devices
+        inFlight.release(permits); // a failed merged batch's retries may still need them
+        completions.shutdown();
+        completions.awaitTermination(1, TimeUnit.MINUTES);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       worker.interrupt();

@@ -1,7 +1,6 @@
 package dev.potaccel.serve;
 
 import dev.potaccel.data.FashionMnist;
-import dev.potaccel.device.session.InferenceSession.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,9 +44,10 @@ final class LoadCommand implements Callable<Integer> {
       description = "Untimed requests per path first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--device", defaultValue = "emulator", paramLabel = "DEVICE",
-      description = "emulator or cpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Option(names = {"--devices", "--device"}, defaultValue = "emulator", paramLabel = "D[,D...]",
+      description = "cpu, emulator or opencl[:platform[:device]]; several make a device pool"
+          + " (data parallel), server and in-process alike (default: ${DEFAULT-VALUE}).")
+  String devices;
 
   @Option(names = "--max-batch-size", defaultValue = "32", paramLabel = "N",
       description = "Server batching; 1 turns it off (default: ${DEFAULT-VALUE}).")
@@ -94,8 +94,9 @@ final class LoadCommand implements Callable<Integer> {
         }
         sidecar = LoadTest.bundledModel(model, tmp, ".json");
       }
-      ModelConfig defaults = ModelConfig.defaults(Device.parse(device));
-      ModelConfig config = new ModelConfig(defaults.device(), defaults.scheme(), maxBatchSize,
+      ModelConfig defaults = ModelConfig.defaults(ModelConfig.parseDevices(devices));
+      ModelConfig config = new ModelConfig(defaults.devices(), defaults.poolMode(),
+          defaults.scheme(), maxBatchSize,
           Duration.ofNanos(maxBatchDelayUs * 1000), Math.max(defaults.maxQueueSize(),
           2 * concurrency), defaults.timeout(), threads != null ? threads : defaults.threads());
       String before = loadAverage();

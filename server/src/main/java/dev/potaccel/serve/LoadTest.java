@@ -94,7 +94,7 @@ public final class LoadTest {
       ModelConfig c = plan.config();
       s.append(String.format(Locale.ROOT, "model %s on %s (%s), %d requests of 1 image per path,"
               + " concurrency %d, %d warm-up; server batching: max_batch_size %d,"
-              + " max_batch_delay_us %d, threads %d%n", plan.modelName(), c.device().id(),
+              + " max_batch_delay_us %d, threads %d%n", plan.modelName(), c.deviceList(),
           c.scheme(), plan.requests(), plan.concurrency(), plan.warmup(), c.maxBatchSize(),
           c.maxBatchDelay().toNanos() / 1000, c.threads()));
       s.append(String.format(Locale.ROOT, "%-12s %9s %7s %11s %9s %9s %11s %14s%n", "path",
@@ -134,8 +134,7 @@ public final class LoadTest {
         Files.copy(plan.sidecar(), folder.resolve("model.json"));
       }
       ModelConfig c = plan.config();
-      InferenceSession.Options options = new InferenceSession.Options(c.device(), c.scheme(),
-          c.threads(), plan.trainingData());
+      InferenceSession.Options options = c.sessionOptions(plan.trainingData());
       List<PathResult> results = new ArrayList<>();
       List<float[]> expected = new ArrayList<>();
       try (InferenceSession session = InferenceSession.open(served, options)) {

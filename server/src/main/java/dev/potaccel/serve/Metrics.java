@@ -1,5 +1,8 @@
 package dev.potaccel.serve;
 
+import dev.potaccel.device.pool.DevicePool;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The server's Prometheus metrics, in the text exposition format, with Triton's names and labels
@@ -26,7 +30,16 @@ final class Metrics {
 
   /** Registers a model; its counters appear in every scrape from now on. */
   ModelMetrics register(String model, String version, String device, IntSupplier pending) {
-    ModelMetrics m = new ModelMetrics(model, version, device, pending);
+    return register(model, version, device, pending, List::of);
+  }
+
+  /**
+   * Registers a model on a device pool: {@code devices} gives each pool device's health and busy
+   * time at a scrape (empty: one device, reported from the model's own batches).
+   */
+  ModelMetrics register(String model, String version, String device, IntSupplier pending,
+      Supplier<List<DevicePool.DeviceState>> devices) {
+    ModelMetrics m = new ModelMetrics(model, version, device, pending, devices);
     models.add(m);
     return m;
   }
@@ -49,11 +62,16 @@ final class Metrics {
     private final AtomicLong busyAtLastScrape = new AtomicLong();
     private final LongAdder busyNanos = new LongAdder();
     private volatile boolean healthy = true;
+    private final Supplier<List<DevicePool.DeviceState>> devices;
+    /** Pool devices: busy nanoseconds at the previous scrape, by device name. */
+    private final Map<String, Long> deviceBusyAtLastScrape = new ConcurrentHashMap<>();
 
-    private ModelMetrics(String model, String version, String device, IntSupplier pending) {
+    private ModelMetrics(String model, String version, String device, IntSupplier pending,
+        Supplier<List<DevicePool.DeviceState>> devices) {
       this.labels = "model=\"" + escape(model) + "\",version=\"" + escape(version) + "\"";
       this.device = device;
       this.pending = pending;
+      this.devices = devices;
       for (String r : REASONS) {
         failure.put(r, new LongAdder());
       }
@@ -92,14 +110,35 @@ final class Metrics {
       healthy = ok;
     }
 
-    /** Busy fraction of the device since the previous scrape. */
-    private double utilisation() {
+    /**
+     * Per device since the previous scrape: its busy fraction and health. One device: from the
+     * model's batches (healthy when the last one succeeded); a pool: from the pool's own account.
+     */
+    private List<DeviceSample> deviceSamples() {
       long now = System.nanoTime();
-      long busy = busyNanos.sum();
       long elapsed = now - lastScrapeNanos.getAndSet(now);
-      long delta = busy - busyAtLastScrape.getAndSet(busy);
-      return elapsed <= 0 ? 0 : Math.min(1.0, (double) delta / elapsed);
+      List<DevicePool.DeviceState> states = devices.get();
+      if (states.isEmpty()) {
+        long busy = busyNanos.sum();
+        long delta = busy - busyAtLastScrape.getAndSet(busy);
+        return List.of(new DeviceSample(device, fraction(delta, elapsed), healthy));
+      }
+      List<DeviceSample> out = new ArrayList<>();
+      for (DevicePool.DeviceState d : states) {
+        Long before = deviceBusyAtLastScrape.put(d.name(), d.busyNanos());
+        out.add(new DeviceSample(d.name(),
+            fraction(d.busyNanos() - (before == null ? 0 : before), elapsed), d.healthy()));
+      }
+      return out;
     }
+
+    private static double fraction(long busy, long elapsed) {
+      return elapsed <= 0 ? 0 : Math.min(1.0, (double) busy / elapsed);
+    }
+  }
+
+  /** One device's line in a scrape. */
+  private record DeviceSample(String device, double utilisation, boolean healthy) {
   }
 
   /** All metrics in the Prometheus text format (version 0.0.4). */
@@ -148,19 +187,20 @@ final class Metrics {
     }
     counter(out, "potaccel_device_busy_us", "Cumulative time the model's device was computing,"
         + " microseconds", m -> m.busyNanos.sum() / 1000);
+    Map<ModelMetrics, List<DeviceSample>> samples = new LinkedHashMap<>();
+    for (ModelMetrics m : models) {
+      samples.put(m, m.deviceSamples());
+    }
     family(out, "potaccel_device_utilization", "gauge",
-        "Fraction of wall time the model's device was busy since the previous scrape");
-    for (ModelMetrics m : models) {
-      out.append("potaccel_device_utilization{").append(m.labels).append(",device=\"")
-          .append(m.device).append("\"} ")
-          .append(String.format(Locale.ROOT, "%.4f", m.utilisation())).append('\n');
-    }
+        "Fraction of wall time each of the model's devices was busy since the previous scrape");
+    samples.forEach((m, list) -> list.forEach(d -> out.append("potaccel_device_utilization{")
+        .append(m.labels).append(",device=\"").append(escape(d.device())).append("\"} ")
+        .append(String.format(Locale.ROOT, "%.4f", d.utilisation())).append('\n')));
     family(out, "potaccel_device_healthy", "gauge",
-        "1 when the model's device answered its last batch, 0 when that batch failed");
-    for (ModelMetrics m : models) {
-      sample(out, "potaccel_device_healthy", m.labels + ",device=\"" + m.device + "\"",
-          m.healthy ? 1 : 0);
-    }
+        "1 when the device is serving (one device: its last batch succeeded; a pool device: in"
+            + " the pool), 0 when not");
+    samples.forEach((m, list) -> list.forEach(d -> sample(out, "potaccel_device_healthy",
+        m.labels + ",device=\"" + escape(d.device()) + "\"", d.healthy() ? 1 : 0)));
     return out.toString();
   }
 

@@ -1,11 +1,13 @@
 package dev.potaccel.serve;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.device.DeviceSpec;
+import dev.potaccel.device.pool.DevicePool;
 import dev.potaccel.device.session.InferenceSession;
 import dev.potaccel.quantize.QuantizationScheme;
 import dev.potaccel.quantize.SchemeSpec;
@@ -14,9 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * How one model is served: the optional {@code config.json} in its repository folder, every key
@@ -25,14 +30,20 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"device": "emulator", "scheme": "int8", "max_batch_size": 32, "max_batch_delay_us": 2000,
  *  "max_queue_size": 128, "timeout_ms": 30000, "threads": 1}
+ * {"devices": ["emulator", "opencl"], "pool_mode": "pipeline"}
  * }</pre>
+ *
+ * <p>{@code device} names one device ({@code cpu}, {@code emulator}, {@code opencl[:p[:d]]});
+ * {@code devices} one or more (a JSON list, or one string with commas), several making a device
+ * pool, which {@code pool_mode} runs {@code data-parallel} (the default) or as a {@code pipeline}.
  *
  * <p>{@code scheme} takes what {@code potaccel compile --scheme} takes ({@link SchemeSpec}): a
  * method ({@code "ggd"}), a method with its width ({@code "upot3"}, {@code "lut4"}), or a method
  * with a separate {@code "bits"} key ({@code "scheme": "upot", "bits": 3}); not {@code
  * doubleqext}, whose layer search belongs to {@code potaccel compile} (serve its package).
  *
- * @param device where the model runs; the server's {@code --device} when the file does not say
+ * @param devices where the model runs; the server's {@code --devices} when the file does not say
+ * @param poolMode how a pool of several devices is used
  * @param scheme the quantization scheme an ONNX model is compiled with for the emulator
  * @param maxBatchSize most rows (samples) one merged batch holds; 1 turns batching off
  * @param maxBatchDelay how long the oldest queued request may wait for others to join it
@@ -40,15 +51,18 @@ import java.util.TreeMap;
  * @param timeout longest a request may wait in the queue before it is refused
  * @param threads engine worker threads
  */
-public record ModelConfig(Device device, SchemeSpec scheme, int maxBatchSize,
+public record ModelConfig(List<DeviceSpec> devices, DevicePool.Mode poolMode, SchemeSpec scheme,
+    int maxBatchSize,
     Duration maxBatchDelay, int maxQueueSize, Duration timeout, int threads) {
 
   public static final String FILE = "config.json";
-  private static final Set<String> KEYS = Set.of("device", "scheme", "bits", "max_batch_size",
-      "max_batch_delay_us", "max_queue_size", "timeout_ms", "threads");
+  private static final Set<String> KEYS = Set.of("device", "devices", "pool_mode", "scheme",
+      "bits", "max_batch_size", "max_batch_delay_us", "max_queue_size", "timeout_ms", "threads");
 
   public ModelConfig {
-    InferenceSession.requireCompilableAtLoad(scheme);
+    // the session's own checks: a device list it accepts, a scheme it compiles at load
+    new InferenceSession.Options(devices, poolMode, scheme, Math.max(1, threads), Path.of("."));
+    devices = List.copyOf(devices);
     if (maxBatchSize < 1) {
       throw new IllegalArgumentException("max_batch_size must be at least 1, got " + maxBatchSize);
     }
@@ -66,16 +80,36 @@ public record ModelConfig(Device device, SchemeSpec scheme, int maxBatchSize,
     }
   }
 
-  /** The defaults for {@code device}: batches of up to 32 within 2 ms, 128 queued, 30 s timeout. */
-  public static ModelConfig defaults(Device device) {
-    return new ModelConfig(device, SchemeSpec.of(QuantizationScheme.INT8), 32,
-        Duration.ofMillis(2), 128,
-        Duration.ofSeconds(30), Math.max(1, Runtime.getRuntime().availableProcessors()));
+  /**
+   * The defaults for {@code devices}: batches of up to 32 within 2 ms, 128 queued, 30 s timeout,
+   * a data-parallel pool for several devices, each with one thread (one with every core).
+   */
+  public static ModelConfig defaults(List<DeviceSpec> devices) {
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return new ModelConfig(devices, DevicePool.Mode.DATA_PARALLEL,
+        SchemeSpec.of(QuantizationScheme.INT8), 32, Duration.ofMillis(2), 128,
+        Duration.ofSeconds(30), devices.size() > 1 ? 1 : cores);
+  }
+
+  /** The defaults for one device. */
+  public static ModelConfig defaults(DeviceSpec device) {
+    return defaults(List.of(device));
   }
 
   /** This configuration with another queue size (tests and the command line). */
   public ModelConfig withQueue(int size) {
-    return new ModelConfig(device, scheme, maxBatchSize, maxBatchDelay, size, timeout, threads);
+    return new ModelConfig(devices, poolMode, scheme, maxBatchSize, maxBatchDelay, size, timeout,
+        threads);
+  }
+
+  /** How to open the model: these devices, scheme and threads, calibration data from {@code data}. */
+  public InferenceSession.Options sessionOptions(Path data) {
+    return new InferenceSession.Options(devices, poolMode, scheme, threads, data);
+  }
+
+  /** The devices as written in configuration: "emulator", "emulator,opencl:0:0". */
+  public String deviceList() {
+    return devices.stream().map(DeviceSpec::toString).collect(Collectors.joining(","));
   }
 
   /**
@@ -115,8 +149,8 @@ public record ModelConfig(Device device, SchemeSpec scheme, int maxBatchSize,
       }
     }
     try {
-      return new ModelConfig(
-          o.has("device") ? Device.parse(string(o, "device", source)) : defaults.device(),
+      return new ModelConfig(devices(o, source, defaults.devices()),
+          o.has("pool_mode") ? DevicePool.Mode.parse(string(o, "pool_mode", source)) : defaults.poolMode(),
           scheme(o, source, defaults.scheme()),
           o.has("max_batch_size") ? integer(o, "max_batch_size", source)
               : defaults.maxBatchSize(),
@@ -132,6 +166,45 @@ public record ModelConfig(Device device, SchemeSpec scheme, int maxBatchSize,
       throw e.getMessage() != null && e.getMessage().startsWith(source) ? e
           : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@code "device"} (one) or {@code "devices"} (a list, or a string with commas). */
+  private static List<DeviceSpec> devices(JsonObject o, String source, List<DeviceSpec> defaults) {
+    if (o.has("device") && o.has("devices")) {
+      throw new IllegalArgumentException(source + ": give 'device' or 'devices', not both");
+    }
+    if (o.has("device")) {
+      return List.of(DeviceSpec.parse(string(o, "device", source)));
+    }
+    if (!o.has("devices")) {
+      return defaults;
+    }
+    JsonElement e = o.get("devices");
+    if (e instanceof JsonPrimitive p && p.isString()) {
+      return parseDevices(p.getAsString());
+    }
+    if (e instanceof JsonArray a && !a.isEmpty()) {
+      List<DeviceSpec> out = new ArrayList<>();
+      for (JsonElement d : a) {
+        if (!(d instanceof JsonPrimitive p) || !p.isString()) {
+          throw new IllegalArgumentException(source + ": 'devices' entries must be strings, got "
+              + d);
+        }
+        out.add(DeviceSpec.parse(p.getAsString()));
+      }
+      return out;
+    }
+    throw new IllegalArgumentException(source + ": 'devices' must be a non-empty list of device"
+        + " names or a string like \"emulator,opencl\", got " + e);
+  }
+
+  /** "emulator,opencl:0:0" as a device list. */
+  public static List<DeviceSpec> parseDevices(String text) {
+    List<DeviceSpec> out = new ArrayList<>();
+    for (String d : text.split(",", -1)) {
+      out.add(DeviceSpec.parse(d));
+    }
+    return out;
   }
 
   /**

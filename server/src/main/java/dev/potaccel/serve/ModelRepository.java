@@ -56,7 +56,7 @@ public final class ModelRepository {
       }
       Path file = modelFile(folder);
       ModelConfig config = ModelConfig.read(folder, defaults);
-      LOG.debug("model '{}': {} on {}, {}", name, file, config.device().id(), config);
+      LOG.debug("model '{}': {} on {}, {}", name, file, config.deviceList(), config);
       sources.add(new ModelSource(name, config, () -> open(file, config, trainingData)));
     }
     return sources;
@@ -64,8 +64,7 @@ public final class ModelRepository {
 
   private static InferenceModel open(Path file, ModelConfig config, Path trainingData) {
     SessionModel m = new SessionModel(InferenceSession.open(file,
-        new InferenceSession.Options(config.device(), config.scheme(), config.threads(),
-            trainingData)));
+        config.sessionOptions(trainingData)));
     LOG.info("{}: {}", file, m.description());
     return m;
   }

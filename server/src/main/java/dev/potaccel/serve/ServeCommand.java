@@ -3,7 +3,7 @@ package dev.potaccel.serve;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import dev.potaccel.data.FashionMnist;
-import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.device.pool.DevicePool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,10 +46,17 @@ final class ServeCommand implements Callable<Integer> {
       + " port (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--device", defaultValue = "emulator", paramLabel = "DEVICE",
-      description = "Device of models whose config.json names none: emulator or cpu (default:"
+  @Option(names = {"--devices", "--device"}, defaultValue = "emulator", paramLabel = "D[,D...]",
+      description = "Devices of models whose config.json names none: cpu, emulator or"
+          + " opencl[:platform[:device]]; several (e.g. emulator,opencl) serve each model from a"
+          + " device pool (default: ${DEFAULT-VALUE}).")
+  String devices;
+
+  @Option(names = "--pool-mode", defaultValue = "data-parallel", paramLabel = "MODE",
+      description = "How a pool of several devices runs: data-parallel (whole batches to free"
+          + " devices) or pipeline (the network cut into stages, one per device) (default:"
           + " ${DEFAULT-VALUE}).")
-  String device;
+  String poolMode;
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "Fashion-MNIST for calibrating ONNX models compiled for the emulator"
@@ -85,7 +92,10 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     setLogLevels(verbose.length);
-    ModelConfig defaults = ModelConfig.defaults(Device.parse(device));
+    ModelConfig base = ModelConfig.defaults(ModelConfig.parseDevices(devices));
+    ModelConfig defaults = new ModelConfig(base.devices(), DevicePool.Mode.parse(poolMode),
+        base.scheme(), base.maxBatchSize(), base.maxBatchDelay(), base.maxQueueSize(),
+        base.timeout(), base.threads());
     List<ModelSource> models = ModelRepository.scan(repository, defaults, data);
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");

@@ -1,10 +1,12 @@
 package dev.potaccel.serve;
 
+import dev.potaccel.device.pool.DevicePool;
 import dev.potaccel.device.session.InferenceSession;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.graph.TensorType;
 import dev.potaccel.graph.ValueInfo;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** A model file opened with host's {@link InferenceSession}: the server's real model. */
 final class SessionModel implements InferenceModel {
@@ -41,7 +43,7 @@ final class SessionModel implements InferenceModel {
 
   @Override
   public String device() {
-    return session.device().id();
+    return session.deviceLabel();
   }
 
   /** How the session was opened, for the load log line. */
@@ -52,6 +54,21 @@ final class SessionModel implements InferenceModel {
   @Override
   public List<Tensor> run(List<Tensor> batch) {
     return session.run(batch);
+  }
+
+  @Override
+  public CompletableFuture<List<Tensor>> submit(List<Tensor> batch) {
+    return session.submit(batch);
+  }
+
+  @Override
+  public int parallelism() {
+    return session.parallelism();
+  }
+
+  @Override
+  public List<DevicePool.DeviceState> deviceStates() {
+    return session.deviceStates();
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.session.InferenceSession;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.serve.client.GrpcClient;
@@ -49,10 +50,10 @@ class Lenet5ServerTest {
     Path repo = TestServers.lenetRepository(dir, "{\"device\": \"emulator\", \"max_batch_size\":"
         + " 16, \"max_batch_delay_us\": 30000, \"threads\": 1}");
     server = InferenceServer.start(ServerOptions.ephemeral(), ModelRepository.scan(repo,
-        ModelConfig.defaults(InferenceSession.Device.EMULATOR),
+        ModelConfig.defaults(DeviceSpec.EMULATOR),
         dev.potaccel.data.FashionMnist.DEBIAN_DIR));
     reference = InferenceSession.open(repo.resolve("lenet5/model.onnx"),
-        InferenceSession.Options.defaults(InferenceSession.Device.EMULATOR, 1));
+        InferenceSession.Options.defaults(DeviceSpec.EMULATOR, 1));
     assertEquals(List.of(), server.awaitLoaded(Duration.ofSeconds(60)));
     rest = new RestClient("127.0.0.1", server.httpPort());
     grpc = new GrpcClient("127.0.0.1", server.grpcPort());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.potaccel.data.FashionMnist;
-import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.device.DeviceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +25,8 @@ class LoadTestTest {
   @Test
   void restAndGrpcAnswerEveryRequestWithTheInProcessAnswer() throws Exception {
     assertTrue(Files.isRegularFile(IMAGES), IMAGES.toAbsolutePath() + " is missing");
-    ModelConfig defaults = ModelConfig.defaults(Device.EMULATOR);
-    ModelConfig config = new ModelConfig(Device.EMULATOR, defaults.scheme(), 8,
+    ModelConfig defaults = ModelConfig.defaults(DeviceSpec.EMULATOR);
+    ModelConfig config = new ModelConfig(defaults.devices(), defaults.poolMode(), defaults.scheme(), 8,
         Duration.ofMillis(2), 64, Duration.ofSeconds(30), 1);
     LoadTest.Plan plan = new LoadTest.Plan("lenet5", LoadTest.bundledModel("lenet5", dir,
         ".onnx"), LoadTest.bundledModel("lenet5", dir, ".json"), IMAGES, config, 500, 20, 8,

@@ -1,6 +1,7 @@
 package dev.potaccel.serve;
 
-import dev.potaccel.device.session.InferenceSession.Device;
+import dev.potaccel.device.DeviceSpec;
+import dev.potaccel.device.pool.DevicePool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,7 +45,8 @@ final class TestServers {
 
   /** Fake-model config: batches of up to {@code maxBatch}, {@code queue} waiting. */
   static ModelConfig config(int maxBatch, int queue, Duration delay, Duration timeout) {
-    return new ModelConfig(Device.CPU, ModelConfig.defaults(Device.CPU).scheme(), maxBatch, delay,
+    return new ModelConfig(List.of(DeviceSpec.CPU), DevicePool.Mode.DATA_PARALLEL,
+        ModelConfig.defaults(DeviceSpec.CPU).scheme(), maxBatch, delay,
         queue, timeout, 1);
   }
 }

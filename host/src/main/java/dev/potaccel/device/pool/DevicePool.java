@@ -77,6 +77,18 @@ public final class DevicePool implements AutoCloseable {
     public String id() {
       return id;
     }
+
+    /**
+     * The mode named {@code text} (case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the valid modes
+     */
+    public static Mode parse(String text) {
+      String t = text.strip().toLowerCase(Locale.ROOT);
+      return Arrays.stream(values()).filter(m -> m.id.equals(t)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown pool mode '" + text
+              + "'; valid modes: " + Arrays.stream(values()).map(Mode::id).toList()));
+    }
   }
 
   /** The faults that take a device out of the pool. */
@@ -148,6 +160,8 @@ public final class DevicePool implements AutoCloseable {
     Job job;
     long token;
     long startNanos;
+    /** Time spent in runs (answered, failed or given up on), for utilisation. */
+    long busyNanos;
     /** Pipeline: the stage it runs, -1 for a spare. */
     int stage = -1;
 
@@ -483,6 +497,7 @@ public final class DevicePool implements AutoCloseable {
       }
       lock.lock();
       try {
+        s.busyNanos += System.nanoTime() - s.startNanos;
         if (s.job != job || job.token != token) {
           return; // given up on (timeout): the batch went elsewhere, this answer is dropped
         }
@@ -849,6 +864,25 @@ public final class DevicePool implements AutoCloseable {
     lock.lock();
     try {
       return slots.stream().filter(s -> s.healthy).map(s -> s.name).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One device as the pool sees it now.
+   *
+   * @param busyNanos time spent running batches or stages so far (the current one included)
+   */
+  public record DeviceState(String name, boolean healthy, long busyNanos) {}
+
+  /** Every device's state, in the order given: what metrics report per device. */
+  public List<DeviceState> states() {
+    lock.lock();
+    try {
+      long now = System.nanoTime();
+      return slots.stream().map(s -> new DeviceState(s.name, s.healthy,
+          s.busyNanos + (s.job != null ? now - s.startNanos : 0))).toList();
     } finally {
       lock.unlock();
     }

@@ -1,7 +1,11 @@
 package dev.potaccel.device.pool;
 
+import dev.potaccel.device.DeviceSpec;
+import dev.potaccel.device.opencl.OpenClDevice;
+import dev.potaccel.device.opencl.OpenClSession;
 import dev.potaccel.emulator.LiveBuffers;
 import dev.potaccel.graph.Tensor;
+import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import java.util.List;
 
 /**
@@ -14,6 +18,24 @@ import java.util.List;
  * fakes that fail on purpose.
  */
 public interface InferenceDevice extends AutoCloseable {
+  /**
+   * Opens {@code pkg} on the device {@code spec} names: the emulator, or an OpenCL device (with the
+   * default program cache).
+   *
+   * @param threads the emulator's threads, and the host engine's for HOST commands
+   * @throws IllegalArgumentException for the CPU, which runs FP32 models, not packages
+   * @throws dev.potaccel.device.opencl.OpenClException when the OpenCL device cannot be opened
+   */
+  static InferenceDevice open(DeviceSpec spec, String name, AcceleratorPackage pkg, int threads) {
+    return switch (spec.kind()) {
+      case EMULATOR -> EmulatorInferenceDevice.open(name, pkg, threads);
+      case OPENCL -> new OpenClInferenceDevice(name, OpenClSession.open(pkg, spec.platform(),
+          spec.device(), threads, OpenClDevice.Options.defaults()));
+      case CPU -> throw new IllegalArgumentException("cpu runs FP32 models, not compiled"
+          + " packages: a device pool holds emulator and opencl devices");
+    };
+  }
+
   /** Unique within a pool, for events and logs: "emulator#0", "opencl:0:0#1". */
   String name();
 

@@ -11,7 +11,11 @@ import dev.potaccel.data.ImagePreprocessing;
 import dev.potaccel.data.InputFileException;
 import dev.potaccel.data.LabelledImages;
 import dev.potaccel.data.ModelMetadata;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.EmulatorSession;
+import dev.potaccel.device.pool.DevicePool;
+import dev.potaccel.device.pool.InferenceDevice;
+import dev.potaccel.device.pool.PoolEventListener;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.graph.ValueInfo;
@@ -41,83 +45,78 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A model opened on a device for any number of runs, usable from outside the CLI. The CLI's own
  * {@code ModelSession} feeds one input and reads one output; a server needs every input and
- * output by name, and a public entry point, so this class opens the same two engines the same
- * way: {@link Device#CPU} runs an ONNX graph on the FP32 engine, {@link Device#EMULATOR} runs a
- * compiled package on the bit-exact emulator, compiling an ONNX model in memory first with
- * {@link Options#scheme} (any scheme {@code potaccel compile --scheme} takes except {@code
- * doubleqext}) on {@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training images
+ * output by name, and a public entry point, so this class opens the same engines the same way:
+ * {@code cpu} runs an ONNX graph on the FP32 engine; {@code emulator} and {@code opencl[:p[:d]]}
+ * run a compiled package on the bit-exact emulator or an OpenCL device, compiling an ONNX model in
+ * memory first with {@link Options#scheme} (any scheme {@code potaccel compile --scheme} takes
+ * except {@code doubleqext}) on {@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training images
  * (seed {@value Calibrator#DEFAULT_SEED}; the bundled calibration set when the training split is
- * not installed), as {@code --device emulator} does. Thread-safe; {@link #close} stops the
- * engine's threads.
+ * not installed). Several devices make a {@link DevicePool} (data parallel or pipeline, with its
+ * failover), which {@link #submit} keeps several batches in. Thread-safe; {@link #close} stops
+ * the engines' threads.
  */
 public final class InferenceSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceSession.class);
 
-  /** The devices a session can run on. */
-  public enum Device {
-    /** The FP32 reference engine; ONNX models only. */
-    CPU("cpu"),
-    /** The bit-exact accelerator emulator; packages, or ONNX models compiled in memory. */
-    EMULATOR("emulator");
-
-    private final String id;
-
-    Device(String id) {
-      this.id = id;
-    }
-
-    /** The name in configuration and on the command line: "cpu", "emulator". */
-    public String id() {
-      return id;
-    }
-
-    /**
-     * The device named {@code text} (case-insensitive).
-     *
-     * @throws IllegalArgumentException naming the valid devices
-     */
-    public static Device parse(String text) {
-      String t = text.strip().toLowerCase(Locale.ROOT);
-      return Arrays.stream(values()).filter(d -> d.id.equals(t)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("unknown device '" + text
-              + "'; valid devices: " + Arrays.stream(values()).map(Device::id).toList()));
-    }
-  }
-
   /**
    * How to open a model.
    *
-   * @param scheme the quantization scheme an ONNX model is compiled with for the emulator: any
+   * @param devices where it runs: {@code cpu} alone (the FP32 engine), or one or more emulator and
+   *     OpenCL devices ({@link DeviceSpec}); more than one makes a {@link DevicePool}
+   * @param poolMode how a pool uses its devices (ignored for one device)
+   * @param scheme the quantization scheme an ONNX model is compiled with for the accelerator: any
    *     {@link SchemeSpec} but {@code doubleqext}, whose layer choice scores candidate packages
    *     on a tuning split (compile it with {@code potaccel compile} and open the package)
-   * @param threads worker threads of the engine
+   * @param threads worker threads of the engine, or of each pool device
    * @param trainingData where the Fashion-MNIST training split is (calibration images)
    */
-  public record Options(Device device, SchemeSpec scheme, int threads, Path trainingData) {
+  public record Options(List<DeviceSpec> devices, DevicePool.Mode poolMode, SchemeSpec scheme,
+      int threads, Path trainingData) {
     public Options {
-      Objects.requireNonNull(device, "device");
+      devices = List.copyOf(devices);
+      Objects.requireNonNull(poolMode, "poolMode");
       Objects.requireNonNull(scheme, "scheme");
       Objects.requireNonNull(trainingData, "trainingData");
+      if (devices.isEmpty()) {
+        throw new IllegalArgumentException("no device given");
+      }
+      if (devices.size() > 1 && devices.contains(DeviceSpec.CPU)) {
+        throw new IllegalArgumentException("devices " + devices + ": cpu runs the FP32 model on"
+            + " its own; a device pool holds emulator and opencl devices");
+      }
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, got " + threads);
       }
       requireCompilableAtLoad(scheme);
     }
 
-    /** With one of the baseline schemes (int8, pot4). */
-    public Options(Device device, QuantizationScheme scheme, int threads, Path trainingData) {
+    /** One device. */
+    public Options(DeviceSpec device, SchemeSpec scheme, int threads, Path trainingData) {
+      this(List.of(device), DevicePool.Mode.DATA_PARALLEL, scheme, threads, trainingData);
+    }
+
+    /** One device, with one of the baseline schemes (int8, pot4). */
+    public Options(DeviceSpec device, QuantizationScheme scheme, int threads, Path trainingData) {
       this(device, SchemeSpec.of(scheme), threads, trainingData);
     }
 
-    /** The emulator with the default scheme (int8), calibration data from the Debian package. */
-    public static Options defaults(Device device, int threads) {
+    /** {@code device} with the default scheme (int8), calibration data from the Debian package. */
+    public static Options defaults(DeviceSpec device, int threads) {
       return new Options(device, QuantizationScheme.INT8, threads, FashionMnist.DEBIAN_DIR);
+    }
+
+    /** Whether the model runs on the FP32 CPU engine rather than an accelerator device. */
+    public boolean onCpu() {
+      return devices.get(0).equals(DeviceSpec.CPU);
     }
   }
 
@@ -136,22 +135,30 @@ public final class InferenceSession implements AutoCloseable {
     }
   }
 
+  /** What runs the batches: the CPU engine, one device, or a pool. */
+  private interface Runner extends AutoCloseable {
+    List<Tensor> run(List<Tensor> batch);
+
+    @Override
+    void close();
+  }
+
   private final String name;
   private final Options options;
   private final List<ValueInfo> inputs;
   private final List<ValueInfo> outputs;
-  private final CpuEngine engine;
-  private final EmulatorSession emulator;
+  private final Runner runner;
+  private final DevicePool pool; // null unless several devices
   private final String description;
 
   private InferenceSession(String name, Options options, List<ValueInfo> inputs,
-      List<ValueInfo> outputs, CpuEngine engine, EmulatorSession emulator, String description) {
+      List<ValueInfo> outputs, Runner runner, DevicePool pool, String description) {
     this.name = name;
     this.options = options;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);
-    this.engine = engine;
-    this.emulator = emulator;
+    this.runner = runner;
+    this.pool = pool;
     this.description = description;
   }
 
@@ -160,7 +167,7 @@ public final class InferenceSession implements AutoCloseable {
    * calibration images are normalised) or a compiled package, told apart by its magic bytes.
    * The importer's, package reader's and compiler's exceptions ({@link ModelFormatException},
    * {@code UnsupportedOperatorException}, {@code PackageFormatException}, {@code
-   * CompileException}) pass through unchanged.
+   * CompileException}) pass through unchanged, as do {@code OpenClException}s.
    *
    * @throws InputFileException when a package is given to the CPU device, or the file is missing
    */
@@ -170,17 +177,33 @@ public final class InferenceSession implements AutoCloseable {
       throw new InputFileException(file + ": no such model file");
     }
     if (isPackage(file)) {
-      if (options.device() == Device.CPU) {
+      if (options.onCpu()) {
         throw new InputFileException(file + ": is a compiled accelerator package; run it on the"
-            + " emulator, or give the ONNX model to run on the CPU");
+            + " emulator or an OpenCL device, or give the ONNX model to run on the CPU");
       }
       AcceleratorPackage pkg = PackageFile.read(file);
-      return onEmulator(name, options, pkg, "compiled package " + name);
+      return onDevices(name, options, pkg, "compiled package " + name);
     }
     Graph graph = OnnxImporter.read(file);
-    if (options.device() == Device.CPU) {
-      return new InferenceSession(name, options, graph.inputs(), graph.outputs(),
-          new CpuEngine(graph, options.threads()), null, "ONNX model on the FP32 CPU engine");
+    if (options.onCpu()) {
+      CpuEngine engine = new CpuEngine(graph, options.threads());
+      Runner cpu = new Runner() {
+        @Override
+        public List<Tensor> run(List<Tensor> batch) {
+          Map<String, Tensor> named = new LinkedHashMap<>();
+          for (int i = 0; i < batch.size(); i++) {
+            named.put(graph.inputs().get(i).name(), batch.get(i));
+          }
+          return new ArrayList<>(engine.run(named).values());
+        }
+
+        @Override
+        public void close() {
+          engine.close();
+        }
+      };
+      return new InferenceSession(name, options, graph.inputs(), graph.outputs(), cpu, null,
+          "ONNX model on the FP32 CPU engine");
     }
     long start = System.nanoTime();
     ModelMetadata meta = ModelMetadata.readSidecar(file).orElseGet(() -> ModelMetadata.none(name));
@@ -195,14 +218,61 @@ public final class InferenceSession implements AutoCloseable {
         data.isBundledSample() ? "the bundled calibration set" : options.trainingData(),
         Calibrator.DEFAULT_SEED);
     LOG.info("{}: {}", name, how);
-    return onEmulator(name, options, pkg, how);
+    return onDevices(name, options, pkg, how);
   }
 
-  private static InferenceSession onEmulator(String name, Options options, AcceleratorPackage pkg,
+  /** The package on one emulator, one OpenCL device, or a pool of them. */
+  private static InferenceSession onDevices(String name, Options options, AcceleratorPackage pkg,
       String description) {
-    EmulatorSession session = EmulatorSession.open(pkg, options.threads());
-    return new InferenceSession(name, options, EmulatorSession.inputsOf(pkg),
-        EmulatorSession.outputsOf(pkg), null, session, description);
+    List<ValueInfo> in = EmulatorSession.inputsOf(pkg);
+    List<ValueInfo> out = EmulatorSession.outputsOf(pkg);
+    List<DeviceSpec> specs = options.devices();
+    if (specs.size() == 1) {
+      Runner one;
+      if (specs.get(0).equals(DeviceSpec.EMULATOR)) {
+        EmulatorSession s = EmulatorSession.open(pkg, options.threads());
+        one = runner(s::run, s::close);
+      } else {
+        InferenceDevice d = InferenceDevice.open(specs.get(0), specs.get(0).toString(), pkg,
+            options.threads());
+        one = runner(d::run, d::close);
+      }
+      return new InferenceSession(name, options, in, out, one, null,
+          description + " on " + specs.get(0));
+    }
+    List<InferenceDevice> devices = new ArrayList<>();
+    DevicePool pool;
+    try {
+      for (int i = 0; i < specs.size(); i++) {
+        devices.add(InferenceDevice.open(specs.get(i), specs.get(i) + "#" + i, pkg,
+            options.threads()));
+      }
+      // two batches per device in flight: enough to keep a pipeline full, few enough that
+      // callers keep merging requests while the devices are busy
+      pool = DevicePool.open(pkg, devices, DevicePool.Options.of(options.poolMode())
+          .withMaxInFlight(2 * devices.size()), PoolEventListener.NONE);
+    } catch (RuntimeException e) {
+      for (InferenceDevice d : devices) {
+        d.close();
+      }
+      throw e;
+    }
+    return new InferenceSession(name, options, in, out, runner(pool::run, pool::close), pool,
+        description + " on a " + options.poolMode().id() + " pool of " + pool.devices());
+  }
+
+  private static Runner runner(UnaryOperator<List<Tensor>> run, Runnable close) {
+    return new Runner() {
+      @Override
+      public List<Tensor> run(List<Tensor> batch) {
+        return run.apply(batch);
+      }
+
+      @Override
+      public void close() {
+        close.run();
+      }
+    };
   }
 
   /**
@@ -231,8 +301,29 @@ public final class InferenceSession implements AutoCloseable {
     return name;
   }
 
-  public Device device() {
-    return options.device();
+  /** Where it runs: one device, or a pool's devices in order. */
+  public List<DeviceSpec> devices() {
+    return options.devices();
+  }
+
+  /** The devices as one label for logs and metrics: "emulator", "emulator+opencl:0:0". */
+  public String deviceLabel() {
+    return options.devices().stream().map(DeviceSpec::toString)
+        .collect(Collectors.joining("+"));
+  }
+
+  /**
+   * Batches worth having in flight at once: 1 for one device, a data-parallel pool's devices, a
+   * pipeline's twice that (a batch between stages must not leave a stage idle).
+   */
+  public int parallelism() {
+    return pool == null ? 1
+        : pool.devices().size() * (pool.mode() == DevicePool.Mode.PIPELINE ? 2 : 1);
+  }
+
+  /** A pool's devices, healthy or not, with their busy time; empty for one device. */
+  public List<DevicePool.DeviceState> deviceStates() {
+    return pool == null ? List.of() : pool.states();
   }
 
   /** The model inputs in order: name, element type and shape (-1 for the batch dimension). */
@@ -262,24 +353,33 @@ public final class InferenceSession implements AutoCloseable {
       throw new IllegalArgumentException(name + ": " + batch.size() + " input tensors given, the"
           + " model has " + inputs.size());
     }
-    if (emulator != null) {
-      return emulator.run(batch);
+    return runner.run(batch);
+  }
+
+  /**
+   * Queues one batch: on a pool it returns once the pool has room and completes when a device
+   * answers, so callers can keep several batches in flight; otherwise it runs the batch now.
+   *
+   * @return completes with what {@link #run} returns, or exceptionally with what it throws
+   */
+  public CompletableFuture<List<Tensor>> submit(List<Tensor> batch) {
+    if (pool != null && batch.size() == inputs.size()) {
+      try {
+        return pool.submit(batch);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
-    Map<String, Tensor> named = new LinkedHashMap<>();
-    for (int i = 0; i < batch.size(); i++) {
-      named.put(inputs.get(i).name(), batch.get(i));
+    try {
+      return CompletableFuture.completedFuture(run(batch));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return new ArrayList<>(engine.run(named).values());
   }
 
   @Override
   public void close() {
-    if (engine != null) {
-      engine.close();
-    }
-    if (emulator != null) {
-      emulator.close();
-    }
+    runner.close();
   }
 
   private static boolean isPackage(Path file) {

@@ -1,4 +1,4 @@
-package dev.potaccel.cli;
+package dev.potaccel.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

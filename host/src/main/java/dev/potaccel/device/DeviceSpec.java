@@ -1,4 +1,4 @@
-package dev.potaccel.cli;
+package dev.potaccel.device;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -35,7 +35,7 @@ public record DeviceSpec(Kind kind, int platform, int device) {
     }
 
     /** How the command line writes this kind, with its optional indices. */
-    String syntax() {
+    public String syntax() {
       return indexed ? id + "[:platform[:device]]" : id;
     }
   }
