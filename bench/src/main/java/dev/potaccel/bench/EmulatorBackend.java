@@ -1,42 +1,25 @@
 package dev.potaccel.bench;
 
-import dev.potaccel.calibrate.CalibrationStats;
 import dev.potaccel.calibrate.Calibrator;
-import dev.potaccel.calibrate.ProgressListener;
-import dev.potaccel.compile.CompileOptions;
-import dev.potaccel.compile.CompiledPackage;
-import dev.potaccel.compile.PackageCompiler;
 import dev.potaccel.data.FashionMnist;
-import dev.potaccel.data.ImagePreprocessing;
 import dev.potaccel.data.InputFileException;
-import dev.potaccel.data.LabelledImages;
-import dev.potaccel.data.ModelMetadata;
+import dev.potaccel.device.DeviceSpec;
 import dev.potaccel.device.EmulatorSession;
+import dev.potaccel.device.session.InferenceSession;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.protocol.pkg.AcceleratorPackage;
 import dev.potaccel.quantize.SchemeSpec;
-import dev.potaccel.quantize.QuantizedGraph;
-import dev.potaccel.quantize.Quantizer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Locale;
-import java.util.Properties;
 
 /**
- * The bit-exact accelerator emulator: the ONNX model is compiled in memory when the backend opens
- * ({@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training images, seed {@value
- * Calibrator#DEFAULT_SEED} → {@link Calibrator} → {@link Quantizer} with the chosen scheme →
- * {@link PackageCompiler}, default tiling) and every batch runs through one {@link
- * EmulatorSession} with the backend's threads. Compilation is not timed; quantization and
- * dequantization of the batch (the package's CONVERT commands) and HOST commands are.
+ * The bit-exact accelerator emulator: the ONNX model is compiled in memory when the backend opens,
+ * as a server or {@code --device emulator} compiles it ({@link
+ * InferenceSession#compileInMemory}: {@value Calibrator#DEFAULT_IMAGES} Fashion-MNIST training
+ * images, seed {@value Calibrator#DEFAULT_SEED}, the chosen scheme, default tiling), and every
+ * batch runs through one {@link EmulatorSession} with the backend's threads. Compilation is not
+ * timed; quantization and dequantization of the batch (the package's CONVERT commands) and HOST
+ * commands are.
  */
 final class EmulatorBackend implements Backend {
   private final EmulatorSession session;
@@ -85,24 +68,10 @@ final class EmulatorBackend implements Backend {
           + " train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]). Test images are"
           + " never used for calibration.");
     }
-    long start = System.nanoTime();
-    ModelMetadata meta = ModelMetadata.readSidecar(file).orElseGet(() -> ModelMetadata.none(name));
-    ImagePreprocessing prep = ImagePreprocessing.forModel(graph.inputs().get(0).type(), meta,
-        name);
-    LabelledImages calibration = data.calibration(Calibrator.DEFAULT_IMAGES,
-        Calibrator.DEFAULT_SEED);
-    CalibrationStats stats = Calibrator.collect(graph, calibration, prep, options.threads(),
-        ProgressListener.NONE);
-    QuantizedGraph q = Quantizer.quantize(graph, stats, options.scheme(),
-        Quantizer.Options.NONE);
-    CompiledPackage compiled = PackageCompiler.compile(q,
-        CompileOptions.of(stem(name), sha256(file), toolVersion()));
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    String description = String.format(Locale.ROOT, "%s package compiled in memory in %d ms"
-            + " (calibrated on %d training images of %s, seed %d; default tiling)",
-        options.scheme().id(), millis, calibration.size(), options.trainingData(),
-        Calibrator.DEFAULT_SEED);
-    return new Compiled(compiled.pkg(), description);
+    InferenceSession.Compiled c = InferenceSession.compileInMemory(file, graph,
+        new InferenceSession.Options(DeviceSpec.EMULATOR, options.scheme(), options.threads(),
+            options.trainingData()));
+    return new Compiled(c.pkg(), c.description());
   }
 
   @Override
@@ -132,36 +101,5 @@ final class EmulatorBackend implements Backend {
   @Override
   public void close() {
     session.close();
-  }
-
-  private static String stem(String file) {
-    int dot = file.lastIndexOf('.');
-    return dot > 0 ? file.substring(0, dot) : file;
-  }
-
-  private static String sha256(Path file) {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file),
-        MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (IOException e) {
-      throw new InputFileException(file + ": cannot read: " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
-  }
-
-  /** The version host's jar records, as {@code potaccel compile} puts it in provenance. */
-  private static String toolVersion() {
-    Properties p = new Properties();
-    try (InputStream in = EmulatorBackend.class.getResourceAsStream(
-        "/dev/potaccel/version.properties")) {
-      if (in != null) {
-        p.load(in);
-      }
-    } catch (IOException e) {
-      // provenance only
-    }
-    return p.getProperty("version", "(unknown version)");
   }
 }

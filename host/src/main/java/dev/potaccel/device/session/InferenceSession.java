@@ -205,6 +205,25 @@ public final class InferenceSession implements AutoCloseable {
       return new InferenceSession(name, options, graph.inputs(), graph.outputs(), cpu, null,
           "ONNX model on the FP32 CPU engine");
     }
+    Compiled c = compileInMemory(file, graph, options);
+    return onDevices(name, options, c.pkg(), c.description());
+  }
+
+  /**
+   * A package compiled in memory, and how.
+   *
+   * @param description "int8 package compiled in memory in 812 ms (calibrated on ...)"
+   */
+  public record Compiled(AcceleratorPackage pkg, String description) {}
+
+  /**
+   * Compiles {@code graph} (imported from {@code file}, whose sidecar says how calibration images
+   * are normalised) as {@link #open} does for an accelerator device: {@link Options#scheme},
+   * {@value Calibrator#DEFAULT_IMAGES} training images with seed {@value
+   * Calibrator#DEFAULT_SEED} from {@link Options#trainingData}, or the bundled calibration set.
+   */
+  public static Compiled compileInMemory(Path file, Graph graph, Options options) {
+    String name = file.getFileName().toString();
     long start = System.nanoTime();
     ModelMetadata meta = ModelMetadata.readSidecar(file).orElseGet(() -> ModelMetadata.none(name));
     FashionMnist data = FashionMnist.installedOrBundled(options.trainingData(),
@@ -218,7 +237,7 @@ public final class InferenceSession implements AutoCloseable {
         data.isBundledSample() ? "the bundled calibration set" : options.trainingData(),
         Calibrator.DEFAULT_SEED);
     LOG.info("{}: {}", name, how);
-    return onDevices(name, options, pkg, how);
+    return new Compiled(pkg, how);
   }
 
   /** The package on one emulator, one OpenCL device, or a pool of them. */
