@@ -1,5 +1,7 @@
 package dev.potaccel.cpu.kernels;
 
+import dev.potaccel.simd.FloatPairs;
+import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 
 /**
@@ -166,9 +168,13 @@ final class PhasePlanes {
       pairEdge(x, rowBase, ix0 + 2 * t, width, dst, d0 + t, d1 + t, pad);
     }
     int src = rowBase + ix0 + 2 * lo;
-    for (int t = lo; t < hi; t++, src += 2) {
-      dst[d0 + t] = x[src];
-      dst[d1 + t] = x[src + 1];
+    if (VectorKernels.ENABLED) {
+      FloatPairs.split(x, src, dst, d0 + lo, dst, d1 + lo, hi - lo);
+    } else {
+      for (int t = lo; t < hi; t++, src += 2) {
+        dst[d0 + t] = x[src];
+        dst[d1 + t] = x[src + 1];
+      }
     }
     for (int t = hi; t < len; t++) {
       pairEdge(x, rowBase, ix0 + 2 * t, width, dst, d0 + t, d1 + t, pad);
