@@ -6,6 +6,8 @@ import dev.potaccel.protocol.pkg.ConvCommand;
 import dev.potaccel.protocol.pkg.PackageFormatException;
 import dev.potaccel.protocol.pkg.WeightPacker;
 import dev.potaccel.protocol.pkg.WeightTiling;
+import dev.potaccel.simd.LaneConvKernel;
+import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 
 /**
@@ -70,6 +72,8 @@ final class ConvStep implements Step {
   private final int pl;
   /** Padded plane height: {@code h + pad_top + pad_bottom}. */
   private final int hp;
+  /** Padded plane width: {@code w + pad_left + pad_right}. */
+  private final int wp;
   private final int cg;
   private final int mg;
   private final int kg;
@@ -80,6 +84,15 @@ final class ConvStep implements Step {
   private final float[] floatWeights;
   private final int[] bias;
   private final Requantization requant;
+  /**
+   * The float levels packed {@code [M / 4][K][4]} (zero rows pad M) for {@link LaneConvKernel}
+   * when this layer can run with images in the vector lanes (float, one group, at least four
+   * output pixels, vector kernels on), else null.
+   */
+  private final float[] laneWeights;
+  /** {@link LaneConvKernel} offset tables: K step {@code (c, ky, kx)} and output pixel. */
+  private final int[] laneK;
+  private final int[] lanePix;
 
   private ConvStep(String name, int input, int output, int[] chw, int m, int[] ohw, int[] kernel,
       int[] pads, int groups, boolean inputSigned, int[] weights, boolean useFloat, int[] bias,
@@ -102,6 +115,7 @@ final class ConvStep implements Step {
     this.pt = pads[0];
     this.pl = pads[1];
     this.hp = h + pads[0] + pads[2];
+    this.wp = w + pads[1] + pads[3];
     this.cg = c / groups;
     this.mg = m / groups;
     this.kg = cg * kh * kw;
@@ -117,6 +131,15 @@ final class ConvStep implements Step {
     }
     this.bias = bias;
     this.requant = requant;
+    if (useFloat && groups == 1 && oh * ow >= 4 && VectorKernels.ENABLED) {
+      laneWeights = packLaneWeights();
+      laneK = laneKOffsets();
+      lanePix = lanePixelBases();
+    } else {
+      laneWeights = null;
+      laneK = null;
+      lanePix = null;
+    }
   }
 
   /**
@@ -318,6 +341,11 @@ final class ConvStep implements Step {
     return floatWeights != null;
   }
 
+  /** True if batches of at least half a vector of images run with images in the lanes. */
+  boolean usesLanes() {
+    return laneWeights != null;
+  }
+
   String name() {
     return name;
   }
@@ -340,6 +368,10 @@ final class ConvStep implements Step {
   public void execute(RunState run) {
     byte[] x = run.codes(input);
     int batch = run.batch;
+    if (laneWeights != null && batch >= LaneConvKernel.LANES / 2) {
+      run.put(output, executeLanes(x, batch, run.workers));
+      return;
+    }
     int ohw = oh * ow;
     byte[] y = new byte[batch * m * ohw];
     int size = batch * c * kw * hp * ow;
@@ -388,6 +420,112 @@ final class ConvStep implements Step {
       }
     }
     run.put(output, y);
+  }
+
+  /**
+   * The layer with images in the vector lanes ({@link LaneConvKernel}): the batch is cut into
+   * groups of {@code LANES} images (the last padded with zero images), each spread into padded
+   * planes {@code [c][hp][wp][lane]}; one task per group and block of four output channels
+   * multiplies the whole layer for it, then converts the exact float sums to ints, adds the bias
+   * and requantizes each image's rows.
+   */
+  private byte[] executeLanes(byte[] x, int batch, Workers workers) {
+    int lanes = LaneConvKernel.LANES;
+    int ohw = oh * ow;
+    int laneGroups = ceilDiv(batch, lanes);
+    int planeSize = hp * wp * lanes;
+    int groupSize = c * planeSize;
+    byte[] y = new byte[batch * m * ohw];
+    float[] xl = workers.acquireFloats(laneGroups * groupSize);
+    try {
+      workers.parallelFor(laneGroups * c, t ->
+          spreadLanes(x, batch, t / c, t % c, xl, (t / c) * groupSize + (t % c) * planeSize));
+      int blocks = ceilDiv(m, LaneConvKernel.ROWS);
+      workers.parallelFor(laneGroups * blocks, t -> {
+        int g = t / blocks;
+        int r0 = (t % blocks) * LaneConvKernel.ROWS;
+        Workers.Scratch s = workers.acquire();
+        try {
+          float[] acc = s.laneAcc(LaneConvKernel.ROWS * ohw * lanes);
+          LaneConvKernel.convolve(kg, laneWeights, r0 * kg, xl, g * groupSize, laneK, lanePix, 0,
+              ohw, acc, 0, ohw * lanes);
+          int[] sums = s.laneRow(ohw);
+          int images = Math.min(lanes, batch - g * lanes);
+          for (int r = r0; r < Math.min(m, r0 + LaneConvKernel.ROWS); r++) {
+            int ro = (r - r0) * ohw * lanes;
+            int b = bias[r];
+            for (int l = 0; l < images; l++) {
+              for (int p = 0, a = ro + l; p < ohw; p++, a += lanes) {
+                sums[p] = (int) acc[a] + b;
+              }
+              requant.row(sums, 0, ohw, y, ((g * lanes + l) * m + r) * ohw, r);
+            }
+          }
+        } finally {
+          workers.release(s);
+        }
+      });
+    } finally {
+      workers.releaseFloats(xl);
+    }
+    return y;
+  }
+
+  /** Channel {@code ci} of lane group {@code g} as a zero-padded plane {@code [hp][wp][lane]}. */
+  private void spreadLanes(byte[] x, int batch, int g, int ci, float[] xl, int dst) {
+    int lanes = LaneConvKernel.LANES;
+    Arrays.fill(xl, dst, dst + hp * wp * lanes, 0f);
+    int mask = inputSigned ? -1 : 0xFF;
+    int images = Math.min(lanes, batch - g * lanes);
+    for (int l = 0; l < images; l++) {
+      int src = ((g * lanes + l) * c + ci) * h * w;
+      for (int iy = 0; iy < h; iy++) {
+        int d = dst + ((pt + iy) * wp + pl) * lanes + l;
+        int sr = src + iy * w;
+        for (int ix = 0; ix < w; ix++) {
+          xl[d + ix * lanes] = x[sr + ix] & mask;
+        }
+      }
+    }
+  }
+
+  /** The float levels as {@link #laneWeights}. */
+  private float[] packLaneWeights() {
+    int rows = LaneConvKernel.ROWS;
+    float[] packed = new float[ceilDiv(m, rows) * rows * kg];
+    for (int r = 0; r < m; r++) {
+      for (int q = 0; q < kg; q++) {
+        packed[((r / rows) * kg + q) * rows + r % rows] = weights[r * kg + q];
+      }
+    }
+    return packed;
+  }
+
+  /** Offset of K step {@code (ci, ky, kx)} in a lane group's planes, from the window's corner. */
+  private int[] laneKOffsets() {
+    int lanes = LaneConvKernel.LANES;
+    int[] k = new int[kg];
+    int q = 0;
+    for (int ci = 0; ci < c; ci++) {
+      for (int ky = 0; ky < kh; ky++) {
+        for (int kx = 0; kx < kw; kx++) {
+          k[q++] = ((ci * hp + ky * dh) * wp + kx * dw) * lanes;
+        }
+      }
+    }
+    return k;
+  }
+
+  /** Offset of output pixel {@code (oy, ox)}'s window corner in a padded lane plane. */
+  private int[] lanePixelBases() {
+    int lanes = LaneConvKernel.LANES;
+    int[] p = new int[oh * ow];
+    for (int oy = 0; oy < oh; oy++) {
+      for (int ox = 0; ox < ow; ox++) {
+        p[oy * ow + ox] = (oy * sh * wp + ox * sw) * lanes;
+      }
+    }
+    return p;
   }
 
   /**

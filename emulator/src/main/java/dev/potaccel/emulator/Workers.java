@@ -35,6 +35,8 @@ final class Workers {
     private float[][] floatPanel;
     private float[][] floatAcc;
     private int[] intRow;
+    private float[] laneAcc;
+    private int[] laneRow;
 
     Scratch(int panelRows, int accRows, int columns) {
       this.panelRows = panelRows;
@@ -68,6 +70,22 @@ final class Workers {
         floatAcc = new float[accRows][columns];
       }
       return floatAcc;
+    }
+
+    /** Lane-layout accumulators of at least {@code size} floats (ConvStep's lane path). */
+    float[] laneAcc(int size) {
+      if (laneAcc == null || laneAcc.length < size) {
+        laneAcc = new float[size];
+      }
+      return laneAcc;
+    }
+
+    /** An int row of at least {@code size} elements (ConvStep's lane path). */
+    int[] laneRow(int size) {
+      if (laneRow == null || laneRow.length < size) {
+        laneRow = new int[size];
+      }
+      return laneRow;
     }
 
     int[] intRow() {

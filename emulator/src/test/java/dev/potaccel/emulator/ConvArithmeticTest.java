@@ -122,7 +122,39 @@ class ConvArithmeticTest {
     }
   }
 
+  /**
+   * Batches of 21 images take the lane path ({@code ConvStep.executeLanes}) where it applies:
+   * 21 fills one or two full lane groups (16 or 8 images) and leaves a partial one, and {@code m
+   * = 10} leaves a partial block of four output channels.
+   */
+  @Test
+  void lanePathGivesTheReferenceCodes() {
+    Random rnd = new Random(20_261_207L);
+    TestPackage.Geometry[] geometries = {
+      TestPackage.Geometry.same3x3(),
+      TestPackage.Geometry.same3x3().strides(2),
+      TestPackage.Geometry.of(1),
+      new TestPackage.Geometry(3, 3, 1, 2, 2, 1, 2, 0, 1, 2, 1)
+    };
+    Codebook cb = Codebooks.int8(8);
+    for (int m : new int[] {10, 24}) {
+      for (TestPackage.Geometry g : geometries) {
+        Layer l = check(g, m, cb, rnd, 21);
+        if (dev.potaccel.simd.VectorKernels.ENABLED) {
+          try (Emulator e = new Emulator(l.pkg(), 1, null, true)) {
+            assertTrue(((ConvStep) e.step(CONV)).usesLanes(), "lane path for " + g);
+          }
+        }
+      }
+    }
+  }
+
   private static void check(TestPackage.Geometry g, int m, Codebook cb, Random rnd) {
+    check(g, m, cb, rnd, 3);
+  }
+
+  private static Layer check(TestPackage.Geometry g, int m, Codebook cb, Random rnd,
+      int batch) {
     int c = 16;
     int h = 9;
     int w = 11;
@@ -135,10 +167,10 @@ class ConvArithmeticTest {
       bias[i] = rnd.nextInt(1 << 21) - (1 << 20);
       shifts[i] = 6 + rnd.nextInt(8);
     }
-    int batch = 3;
     Layer l = layer(c, h, w, m, g, cb, codes, bias, shifts, false,
         randomInput(batch * c * h * w, false, rnd), batch, Activation.RELU);
-    assertBothPathsExact(l, true, "m " + m + ", geometry " + g);
+    assertBothPathsExact(l, true, "m " + m + ", geometry " + g + ", batch " + batch);
+    return l;
   }
 
   /**

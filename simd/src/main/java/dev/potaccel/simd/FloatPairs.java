@@ -7,21 +7,21 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Splitting a float sequence into its even and odd elements (the stride-2 phase planes of a
- * convolution's input) on the incubating Vector API: lane permutes and blends, 16 elements per
- * step, a scalar tail. C2 does not vectorize the stride-2 loads of the plain loop. Use only when
+ * convolution's input) on the incubating Vector API: lane permutes and blends, 2L elements per
+ * step (L floats per vector), a scalar tail. C2 does not vectorize the stride-2 loads of the plain loop. Use only when
  * {@link VectorKernels#ENABLED}.
  */
 public final class FloatPairs {
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
   // Single-vector rearranges plus a blend: the two-vector rearrange rebuilds its shuffle on
   // every call in JDK 17 (not intrinsified), these compile to vpermps and vblendps.
   private static final VectorShuffle<Float> EVENS =
-      VectorShuffle.fromValues(SPECIES, 0, 2, 4, 6, 0, 2, 4, 6);
+      VectorShuffle.fromOp(SPECIES, i -> 2 * i % L);
   private static final VectorShuffle<Float> ODDS =
-      VectorShuffle.fromValues(SPECIES, 1, 3, 5, 7, 1, 3, 5, 7);
+      VectorShuffle.fromOp(SPECIES, i -> (2 * i + 1) % L);
   private static final VectorMask<Float> UPPER_HALF =
-      VectorMask.fromValues(SPECIES, false, false, false, false, true, true, true, true);
+      VectorMask.fromLong(SPECIES, ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
 
   private FloatPairs() {}
 

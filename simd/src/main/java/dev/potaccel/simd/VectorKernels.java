@@ -4,7 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the Vector API kernels ({@link FloatTileKernel}) run. This class itself does not
+ * Whether the Vector API kernels ({@link FloatTileKernel}, {@link LaneConvKernel}, {@link FloatPairs}) run. This class itself does not
  * touch {@code jdk.incubator.vector}, so it loads on every JVM: the module is used only when the
  * JVM resolved it ({@code --add-modules jdk.incubator.vector}), the CPU has 256-bit vectors, and
  * {@code -Dpotaccel.vector=false} was not given. Otherwise callers run their portable C2 loops:
@@ -34,6 +34,8 @@ public final class VectorKernels {
 
   /** A line for logs and benchmark headers: which kernels run. */
   public static String describe() {
-    return ENABLED ? "Vector API (jdk.incubator.vector, 256-bit)" : "C2 auto-vectorized loops";
+    return ENABLED
+        ? "Vector API (jdk.incubator.vector, " + FloatTileKernel.vectorBits() + "-bit)"
+        : "C2 auto-vectorized loops";
   }
 }

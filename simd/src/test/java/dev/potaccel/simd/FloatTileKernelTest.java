@@ -63,7 +63,7 @@ class FloatTileKernelTest {
           FloatTileKernel.tile(rows, kLen, a, aOff, src, base, kOffset, k0,
               first ? bias : null, 1, acc, accOff, pitch);
           for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < 16; j++) {
+            for (int j = 0; j < FloatTileKernel.NR; j++) {
               long want = first ? (long) bias[1 + r] : (long) before[accOff + r * pitch + j];
               for (int q = 0; q < kLen; q++) {
                 want += (long) a[aOff + rows * q + r] * (long) src[base + kOffset[k0 + q] + j];

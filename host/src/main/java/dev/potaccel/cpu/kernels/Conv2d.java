@@ -120,8 +120,9 @@ public final class Conv2d {
   /**
    * The {@link VectorKernels#ENABLED} form of {@link #im2colGemm}: weights packed once into
    * 4-row tiles, B read in place from the phase planes (no im2col copy). Every output column
-   * keeps the pitched layout, and each image's columns are padded to whole 16-column strips so a
-   * strip never spans two images; the padding and overhang columns read whatever follows in the
+   * keeps the pitched layout, and each image's columns are padded to whole strips of {@code
+   * FloatTileKernel.NR} columns so a strip never spans two images; the padding and overhang
+   * columns read whatever follows in the
    * buffer (a slack region keeps those reads in bounds) and are never copied out.
    */
   private static void im2colGemmVector(Conv2dParams p, PhasePlanes ph, float[] x, float[] w,
