@@ -77,8 +77,10 @@ final class AddStep implements Step {
 
   @Override
   public void execute(RunState run) {
-    byte[] a = run.codes(inputA);
-    byte[] b = run.codes(inputB);
+    // elementwise, so any layout will do: stay in lanes when an input is in lanes (ConvStep)
+    int lanes = Math.max(run.laneCount(inputA), run.laneCount(inputB));
+    byte[] a = lanes > 0 ? run.laneCodes(inputA, lanes).data() : run.codes(inputA);
+    byte[] b = lanes > 0 ? run.laneCodes(inputB, lanes).data() : run.codes(inputB);
     int n = a.length;
     byte[] y = new byte[n];
     int tasks = ConvStep.ceilDiv(n, CHUNK);
@@ -95,6 +97,10 @@ final class AddStep implements Step {
       }
       requant.row(sums, 0, sums.length, y, from, 0);
     });
-    run.put(output, y);
+    if (lanes > 0) {
+      run.putLanes(output, new RunState.LaneCodes(y, lanes));
+    } else {
+      run.put(output, y);
+    }
   }
 }

@@ -366,12 +366,13 @@ final class ConvStep implements Step {
 
   @Override
   public void execute(RunState run) {
-    byte[] x = run.codes(input);
     int batch = run.batch;
     if (laneWeights != null && batch >= LaneConvKernel.LANES / 2) {
-      run.put(output, executeLanes(x, batch, run.workers));
+      RunState.LaneCodes in = run.laneCodes(input, LaneConvKernel.LANES);
+      run.putLanes(output, executeLanes(in, batch, run.workers));
       return;
     }
+    byte[] x = run.codes(input);
     int ohw = oh * ow;
     byte[] y = new byte[batch * m * ohw];
     int size = batch * c * kw * hp * ow;
@@ -423,23 +424,22 @@ final class ConvStep implements Step {
   }
 
   /**
-   * The layer with images in the vector lanes ({@link LaneConvKernel}): the batch is cut into
-   * groups of {@code LANES} images (the last padded with zero images), each spread into padded
-   * planes {@code [c][hp][wp][lane]}; one task per group and block of four output channels
-   * multiplies the whole layer for it, then converts the exact float sums to ints, adds the bias
-   * and requantizes each image's rows.
+   * The layer with images in the vector lanes ({@link LaneConvKernel}), from lane-layout codes
+   * to lane-layout codes ({@link RunState.LaneCodes}): each lane group's channels are widened
+   * into zero-padded float planes {@code [c][hp][wp][lane]}; one task per group and block of
+   * four output channels multiplies the whole layer for it and requantizes the exact float sums
+   * straight into the output codes, still in lanes.
    */
-  private byte[] executeLanes(byte[] x, int batch, Workers workers) {
+  private RunState.LaneCodes executeLanes(RunState.LaneCodes in, int batch, Workers workers) {
     int lanes = LaneConvKernel.LANES;
     int ohw = oh * ow;
     int laneGroups = ceilDiv(batch, lanes);
     int planeSize = hp * wp * lanes;
     int groupSize = c * planeSize;
-    byte[] y = new byte[batch * m * ohw];
+    byte[] y = new byte[laneGroups * m * ohw * lanes];
     float[] xl = workers.acquireFloats(laneGroups * groupSize);
     try {
-      workers.parallelFor(laneGroups * c, t ->
-          spreadLanes(x, batch, t / c, t % c, xl, (t / c) * groupSize + (t % c) * planeSize));
+      workers.parallelFor(laneGroups * c, t -> spreadLanes(in.data(), t, xl, t * planeSize));
       int blocks = ceilDiv(m, LaneConvKernel.ROWS);
       workers.parallelFor(laneGroups * blocks, t -> {
         int g = t / blocks;
@@ -449,17 +449,9 @@ final class ConvStep implements Step {
           float[] acc = s.laneAcc(LaneConvKernel.ROWS * ohw * lanes);
           LaneConvKernel.convolve(kg, laneWeights, r0 * kg, xl, g * groupSize, laneK, lanePix, 0,
               ohw, acc, 0, ohw * lanes);
-          int[] sums = s.laneRow(ohw);
-          int images = Math.min(lanes, batch - g * lanes);
           for (int r = r0; r < Math.min(m, r0 + LaneConvKernel.ROWS); r++) {
-            int ro = (r - r0) * ohw * lanes;
-            int b = bias[r];
-            for (int l = 0; l < images; l++) {
-              for (int p = 0, a = ro + l; p < ohw; p++, a += lanes) {
-                sums[p] = (int) acc[a] + b;
-              }
-              requant.row(sums, 0, ohw, y, ((g * lanes + l) * m + r) * ohw, r);
-            }
+            requantizeLanes(acc, (r - r0) * ohw * lanes, ohw * lanes, y, (g * m + r) * ohw * lanes,
+                r);
           }
         } finally {
           workers.release(s);
@@ -468,23 +460,38 @@ final class ConvStep implements Step {
     } finally {
       workers.releaseFloats(xl);
     }
-    return y;
+    return new RunState.LaneCodes(y, lanes);
   }
 
-  /** Channel {@code ci} of lane group {@code g} as a zero-padded plane {@code [hp][wp][lane]}. */
-  private void spreadLanes(byte[] x, int batch, int g, int ci, float[] xl, int dst) {
+  /** Output channel {@code r}'s {@code n} lane sums into codes, vectorized where §1.3 allows. */
+  private void requantizeLanes(float[] acc, int a, int n, byte[] y, int yo, int r) {
+    int s = requant.shifts()[r];
+    if (!requant.leaky() && s >= 0 && s <= 31) {
+      LaneConvKernel.requantize(acc, a, n, bias[r], s, requant.lo(), requant.hi(), y, yo);
+    } else {
+      for (int i = 0; i < n; i++) {
+        y[yo + i] = (byte) requant.apply((long) (int) acc[a + i] + bias[r], r);
+      }
+    }
+  }
+
+  /**
+   * Plane {@code plane} ({@code = group * c + channel}) of lane-layout codes {@code x} as a
+   * zero-padded float plane {@code [hp][wp][lane]} at {@code xl[dst]}.
+   */
+  private void spreadLanes(byte[] x, int plane, float[] xl, int dst) {
     int lanes = LaneConvKernel.LANES;
-    Arrays.fill(xl, dst, dst + hp * wp * lanes, 0f);
-    int mask = inputSigned ? -1 : 0xFF;
-    int images = Math.min(lanes, batch - g * lanes);
-    for (int l = 0; l < images; l++) {
-      int src = ((g * lanes + l) * c + ci) * h * w;
-      for (int iy = 0; iy < h; iy++) {
-        int d = dst + ((pt + iy) * wp + pl) * lanes + l;
-        int sr = src + iy * w;
-        for (int ix = 0; ix < w; ix++) {
-          xl[d + ix * lanes] = x[sr + ix] & mask;
-        }
+    int rowLen = wp * lanes;
+    Arrays.fill(xl, dst, dst + pt * rowLen, 0f);
+    Arrays.fill(xl, dst + (pt + h) * rowLen, dst + hp * rowLen, 0f);
+    int src = plane * h * w * lanes;
+    for (int iy = 0; iy < h; iy++) {
+      int d = dst + (pt + iy) * rowLen;
+      Arrays.fill(xl, d, d + pl * lanes, 0f);
+      Arrays.fill(xl, d + (pl + w) * lanes, d + rowLen, 0f);
+      d += pl * lanes;
+      for (int ix = 0; ix < w; ix++, d += lanes, src += lanes) {
+        LaneConvKernel.widen(x, src, inputSigned, xl, d);
       }
     }
   }

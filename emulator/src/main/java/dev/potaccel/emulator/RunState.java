@@ -3,6 +3,11 @@ package dev.potaccel.emulator;
 /**
  * The buffers of one run: {@code byte[]} codes (NCHW, batch first, one byte per code) or {@code
  * float[]} values per package buffer, plus what steps need to execute.
+ *
+ * <p>Codes may also be held in <em>lane layout</em> ({@link LaneCodes}), the form the lane-path
+ * convolution reads and writes, so that a chain of such layers (and the residual adds between
+ * them) never transposes to NCHW and back. Either form is made from the other on first demand:
+ * {@link #codes} always returns NCHW.
  */
 final class RunState {
   final int batch;
@@ -10,6 +15,14 @@ final class RunState {
   final HostExecutor host;
   final BufferInfo[] buffers;
   private final Object[] values;
+  private final LaneCodes[] lanes;
+
+  /**
+   * Codes laid out {@code [batch / lanes][perImage][lanes]}: code {@code i} of image {@code n}
+   * at {@code ((n / lanes) * perImage + i) * lanes + n % lanes}; the lanes past the batch in the
+   * last group hold codes of no image (never read back).
+   */
+  record LaneCodes(byte[] data, int lanes) {}
 
   RunState(int batch, Workers workers, HostExecutor host, BufferInfo[] buffers) {
     this.batch = batch;
@@ -17,30 +30,86 @@ final class RunState {
     this.host = host;
     this.buffers = buffers;
     this.values = new Object[buffers.length];
+    this.lanes = new LaneCodes[buffers.length];
   }
 
   byte[] codes(int buffer) {
+    if (values[buffer] == null && lanes[buffer] != null) {
+      values[buffer] = toNchw(lanes[buffer], buffers[buffer].perImage());
+    }
     return (byte[]) values[buffer];
+  }
+
+  /** Codes of {@code buffer} in lane layout of {@code laneCount} lanes. */
+  LaneCodes laneCodes(int buffer, int laneCount) {
+    LaneCodes l = lanes[buffer];
+    if (l == null || l.lanes() != laneCount) {
+      l = toLanes(codes(buffer), buffers[buffer].perImage(), laneCount);
+      lanes[buffer] = l;
+    }
+    return l;
+  }
+
+  /** Lanes of {@code buffer}'s lane-layout codes, 0 when it holds none. */
+  int laneCount(int buffer) {
+    return lanes[buffer] == null ? 0 : lanes[buffer].lanes();
   }
 
   float[] floats(int buffer) {
     return (float[]) values[buffer];
   }
 
+  /** The buffer's value: NCHW codes (made from lane layout if needed) or floats. */
   Object value(int buffer) {
-    return values[buffer];
+    return lanes[buffer] != null ? codes(buffer) : values[buffer];
   }
 
   void put(int buffer, Object value) {
     values[buffer] = value;
+    lanes[buffer] = null;
+  }
+
+  void putLanes(int buffer, LaneCodes value) {
+    values[buffer] = null;
+    lanes[buffer] = value;
   }
 
   void drop(int buffer) {
     values[buffer] = null;
+    lanes[buffer] = null;
   }
 
   /** Values of buffer {@code b} for the whole batch. */
   int size(int buffer) {
     return batch * buffers[buffer].perImage();
+  }
+
+  private LaneCodes toLanes(byte[] x, int perImage, int laneCount) {
+    int groups = ConvStep.ceilDiv(batch, laneCount);
+    byte[] d = new byte[groups * perImage * laneCount];
+    workers.parallelFor(batch, n -> {
+      int g = n / laneCount;
+      int l = n % laneCount;
+      int src = n * perImage;
+      int dst = g * perImage * laneCount + l;
+      for (int i = 0; i < perImage; i++) {
+        d[dst + i * laneCount] = x[src + i];
+      }
+    });
+    return new LaneCodes(d, laneCount);
+  }
+
+  private byte[] toNchw(LaneCodes l, int perImage) {
+    int laneCount = l.lanes();
+    byte[] x = new byte[batch * perImage];
+    byte[] d = l.data();
+    workers.parallelFor(batch, n -> {
+      int src = (n / laneCount) * perImage * laneCount + n % laneCount;
+      int dst = n * perImage;
+      for (int i = 0; i < perImage; i++) {
+        x[dst + i] = d[src + i * laneCount];
+      }
+    });
+    return x;
   }
 }

@@ -36,7 +36,6 @@ final class Workers {
     private float[][] floatAcc;
     private int[] intRow;
     private float[] laneAcc;
-    private int[] laneRow;
 
     Scratch(int panelRows, int accRows, int columns) {
       this.panelRows = panelRows;
@@ -78,14 +77,6 @@ final class Workers {
         laneAcc = new float[size];
       }
       return laneAcc;
-    }
-
-    /** An int row of at least {@code size} elements (ConvStep's lane path). */
-    int[] laneRow(int size) {
-      if (laneRow == null || laneRow.length < size) {
-        laneRow = new int[size];
-      }
-      return laneRow;
     }
 
     int[] intRow() {

@@ -1,6 +1,10 @@
 package dev.potaccel.simd;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,6 +28,18 @@ public final class LaneConvKernel {
   public static final int LANES = SPECIES.length();
   /** Output channels per tile; weights are packed {@code [k][4]} per block of four channels. */
   public static final int ROWS = 4;
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Byte> BYTES =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8));
+  // Float-to-int conversion by exponent tricks: JDK 17 does not intrinsify the F2I cast (it runs
+  // 30x slower than these adds). For an integer x with |x| <= 2^24, t = x + 1.5 * 2^25 lies in
+  // [2^25, 2^26], where floats are spaced 4 apart, so bits(t) - bits(MAGIC4) = round(x / 4)
+  // exactly; the remainder x - (t - MAGIC4) is an exact small integer, read the same way with
+  // 1.5 * 2^23, where floats are spaced 1 apart.
+  private static final float MAGIC4 = 1.5f * (1 << 25);
+  private static final int MAGIC4_BITS = Float.floatToRawIntBits(MAGIC4);
+  private static final float MAGIC1 = 1.5f * (1 << 23);
+  private static final int MAGIC1_BITS = Float.floatToRawIntBits(MAGIC1);
 
   private LaneConvKernel() {}
 
@@ -115,6 +131,46 @@ public final class LaneConvKernel {
       c13.intoArray(out, o1 + 3 * LANES);
       c23.intoArray(out, o2 + 3 * LANES);
       c33.intoArray(out, o3 + 3 * LANES);
+    }
+  }
+
+  /**
+   * {@code dst[d + l] = src[s + l]} as numbers ({@code & 0xFF} unless signed) for {@code l <
+   * LANES}: one pixel of a lane group's codes widened into a padded plane.
+   */
+  public static void widen(byte[] src, int s, boolean signed, float[] dst, int d) {
+    IntVector v = (IntVector) ByteVector.fromArray(BYTES, src, s)
+        .convertShape(VectorOperators.B2I, INTS, 0);
+    if (!signed) {
+      v = v.and(0xFF);
+    }
+    ((FloatVector) v.convertShape(VectorOperators.I2F, SPECIES, 0)).intoArray(dst, d);
+  }
+
+  /**
+   * The requantization of docs/accelerator.md §1.3 on {@code n} (a multiple of LANES) lane
+   * sums: {@code y[yOff + i] = clamp(rshift((int) acc[accOff + i] + bias, shift), lo, hi)} with
+   * {@code rshift(a, s) = (a >> s) + ((a >> (s - 1)) & 1)} for {@code 1 <= shift <= 31} and
+   * {@code a} for shift 0. Each {@code acc} value must be an integer of magnitude at most 2^24
+   * and {@code sum + bias} must not overflow int32 (the compiler's bound guarantees both).
+   */
+  public static void requantize(float[] acc, int accOff, int n, int bias, int shift, int lo,
+      int hi, byte[] y, int yOff) {
+    if (shift < 0 || shift > 31) {
+      throw new IllegalArgumentException("shift " + shift + " is not in [0, 31]");
+    }
+    for (int i = 0; i < n; i += LANES) {
+      FloatVector x = FloatVector.fromArray(SPECIES, acc, accOff + i);
+      FloatVector t = x.add(MAGIC4);
+      IntVector q = t.reinterpretAsInts().sub(MAGIC4_BITS);
+      FloatVector rest = x.sub(t.sub(MAGIC4)).add(MAGIC1);
+      IntVector a = q.lanewise(VectorOperators.LSHL, 2)
+          .add(rest.reinterpretAsInts().sub(MAGIC1_BITS)).add(bias);
+      if (shift > 0) {
+        a = a.lanewise(VectorOperators.ASHR, shift)
+            .add(a.lanewise(VectorOperators.ASHR, shift - 1).and(1));
+      }
+      ((ByteVector) a.max(lo).min(hi).castShape(BYTES, 0)).intoArray(y, yOff + i);
     }
   }
 
