@@ -2,6 +2,8 @@ package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.Activation;
 import dev.potaccel.protocol.pkg.AddCommand;
+import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 
 /**
@@ -84,9 +86,16 @@ final class AddStep implements Step {
     int n = a.length;
     byte[] y = new byte[n];
     int tasks = ConvStep.ceilDiv(n, CHUNK);
+    int shift = requant.shifts()[0];
+    boolean vector = VectorKernels.ENABLED && !requant.leaky() && CodeAdd.covers(shift);
     run.workers.parallelFor(tasks, t -> {
       int from = t * CHUNK;
       int to = Math.min(n, from + CHUNK);
+      if (vector) {
+        CodeAdd.add(a, signedA, shiftA, b, signedB, shiftB, shift, requant.lo(), requant.hi(), y,
+            from, to);
+        return;
+      }
       int[] sums = new int[to - from];
       int maskA = signedA ? -1 : 0xFF;
       int maskB = signedB ? -1 : 0xFF;

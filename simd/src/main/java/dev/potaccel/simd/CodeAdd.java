@@ -1,0 +1,74 @@
+package dev.potaccel.simd;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both
+ * inputs widened and aligned by left shifts, summed in int32, rounding-shifted and saturated.
+ * C2 leaves the byte loop scalar. Use only when {@link VectorKernels#ENABLED}.
+ */
+public final class CodeAdd {
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+  private static final int L = INTS.length();
+  private static final VectorSpecies<Byte> BYTES =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+  /** Most negative shift (a left shift) handled: larger ones saturate differently, see below. */
+  public static final int MIN_SHIFT = -22;
+
+  private CodeAdd() {}
+
+  /** True if {@link #add} covers output shift {@code shift}. */
+  public static boolean covers(int shift) {
+    return shift >= MIN_SHIFT && shift <= 31;
+  }
+
+  /**
+   * For {@code from <= i < to}: {@code y[i] = clamp(rshift((a[i] << sa) + (b[i] << sb), shift),
+   * lo, hi)} with codes read signed or unsigned ({@code & 0xFF}), {@code rshift(t, s) = (t >> s)
+   * + ((t >> (s - 1)) & 1)} for {@code s > 0}, {@code t} for 0 and {@code t << -s} for {@code s <
+   * 0}. The sum must fit int32 (the compiler's bound) and {@code lo, hi} be 8-bit codes; a
+   * negative shift first saturates {@code t} to {@code ±2^(30 + shift)}, which changes no result
+   * (anything that far out clamps to {@code lo} or {@code hi} either way).
+   */
+  public static void add(byte[] a, boolean signedA, int sa, byte[] b, boolean signedB, int sb,
+      int shift, int lo, int hi, byte[] y, int from, int to) {
+    if (!covers(shift)) {
+      throw new IllegalArgumentException("shift " + shift + " is not in [" + MIN_SHIFT + ", 31]");
+    }
+    int limit = shift < 0 ? 1 << (30 + shift) : 0;
+    int i = from;
+    for (; i + L <= to; i += L) {
+      IntVector x = widen(a, i, signedA).lanewise(VectorOperators.LSHL, sa);
+      IntVector z = widen(b, i, signedB).lanewise(VectorOperators.LSHL, sb);
+      IntVector t = x.add(z);
+      if (shift > 0) {
+        t = t.lanewise(VectorOperators.ASHR, shift)
+            .add(t.lanewise(VectorOperators.ASHR, shift - 1).and(1));
+      } else if (shift < 0) {
+        t = t.max(-limit).min(limit).lanewise(VectorOperators.LSHL, -shift);
+      }
+      ((ByteVector) t.max(lo).min(hi).castShape(BYTES, 0)).intoArray(y, i);
+    }
+    for (; i < to; i++) {
+      int x = (signedA ? a[i] : a[i] & 0xFF) << sa;
+      int z = (signedB ? b[i] : b[i] & 0xFF) << sb;
+      int t = x + z;
+      if (shift > 0) {
+        t = (t >> shift) + ((t >> (shift - 1)) & 1);
+      } else if (shift < 0) {
+        t = Math.min(limit, Math.max(-limit, t)) << -shift;
+      }
+      y[i] = (byte) Math.min(hi, Math.max(lo, t));
+    }
+  }
+
+  private static IntVector widen(byte[] codes, int i, boolean signed) {
+    IntVector v = (IntVector) ByteVector.fromArray(BYTES, codes, i)
+        .convertShape(VectorOperators.B2I, INTS, 0);
+    return signed ? v : v.and(0xFF);
+  }
+}
