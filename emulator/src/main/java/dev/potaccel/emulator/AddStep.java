@@ -85,31 +85,40 @@ final class AddStep implements Step {
     byte[] b = lanes > 0 ? run.laneCodes(inputB, lanes).data() : run.codes(inputB);
     int n = a.length;
     byte[] y = new byte[n];
-    int tasks = ConvStep.ceilDiv(n, CHUNK);
-    int shift = requant.shifts()[0];
-    boolean vector = VectorKernels.ENABLED && !requant.leaky() && CodeAdd.covers(shift);
-    run.workers.parallelFor(tasks, t -> {
-      int from = t * CHUNK;
-      int to = Math.min(n, from + CHUNK);
-      if (vector) {
-        CodeAdd.add(a, signedA, shiftA, b, signedB, shiftB, shift, requant.lo(), requant.hi(), y,
-            from, to);
-        return;
-      }
-      int[] sums = new int[to - from];
-      int maskA = signedA ? -1 : 0xFF;
-      int maskB = signedB ? -1 : 0xFF;
-      int sa = shiftA;
-      int sb = shiftB;
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] = ((a[from + i] & maskA) << sa) + ((b[from + i] & maskB) << sb);
-      }
-      requant.row(sums, 0, sums.length, y, from, 0);
-    });
+    int groups = lanes > 0 ? ConvStep.ceilDiv(run.batch, lanes) : 0;
+    if (lanes > 0 && groups % run.workers.threads() == 0) {
+      // a lane group on the thread that computed it (ConvStep.executeLanes)
+      int len = n / groups;
+      run.workers.forEachBySlot(groups, g -> {
+        for (int from = g * len; from < (g + 1) * len; from += CHUNK) {
+          addRange(a, b, y, from, Math.min((g + 1) * len, from + CHUNK));
+        }
+      });
+    } else {
+      run.workers.parallelFor(ConvStep.ceilDiv(n, CHUNK),
+          t -> addRange(a, b, y, t * CHUNK, Math.min(n, (t + 1) * CHUNK)));
+    }
     if (lanes > 0) {
       run.putLanes(output, new RunState.LaneCodes(y, lanes));
     } else {
       run.put(output, y);
     }
+  }
+
+  /** {@code y[from, to)} from {@code a} and {@code b}. */
+  private void addRange(byte[] a, byte[] b, byte[] y, int from, int to) {
+    int shift = requant.shifts()[0];
+    if (VectorKernels.ENABLED && !requant.leaky() && CodeAdd.covers(shift)) {
+      CodeAdd.add(a, signedA, shiftA, b, signedB, shiftB, shift, requant.lo(), requant.hi(), y,
+          from, to);
+      return;
+    }
+    int[] sums = new int[to - from];
+    int maskA = signedA ? -1 : 0xFF;
+    int maskB = signedB ? -1 : 0xFF;
+    for (int i = 0; i < sums.length; i++) {
+      sums[i] = ((a[from + i] & maskA) << shiftA) + ((b[from + i] & maskB) << shiftB);
+    }
+    requant.row(sums, 0, sums.length, y, from, 0);
   }
 }

@@ -94,7 +94,7 @@ final class Workers {
     this.columns = columns;
     if (threads > 1) {
       AtomicInteger id = new AtomicInteger();
-      pool = new ForkJoinPool(threads, p -> {
+      pool = new ForkJoinPool(threads - 1, p -> { // the caller is the last thread
         ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
         t.setName("potaccel-emulator-" + name + "-" + id.incrementAndGet());
         return t;
@@ -109,9 +109,9 @@ final class Workers {
   }
 
   /**
-   * Runs {@code body.accept(i)} for every {@code i < tasks}, spread over the pool's workers (each
-   * takes the next index when done: dynamic load balance), and returns when all are done. The
-   * first exception thrown by a task is rethrown.
+   * Runs {@code body.accept(i)} for every {@code i < tasks}, spread over the calling thread and
+   * the pool's workers (each takes the next index when done: dynamic load balance), and returns
+   * when all are done. The first exception thrown by a task is rethrown.
    */
   void parallelFor(int tasks, IntConsumer body) {
     if (tasks <= 0) {
@@ -125,20 +125,73 @@ final class Workers {
     }
     AtomicInteger next = new AtomicInteger();
     int workers = Math.min(threads, tasks);
-    ForkJoinTask<?>[] running = new ForkJoinTask<?>[workers];
-    for (int w = 0; w < workers; w++) {
-      running[w] = pool.submit(() -> {
-        for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+    Runnable drain = () -> {
+      for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+        body.accept(i);
+      }
+    };
+    // the calling thread takes part (one worker fewer to wake, and none for it to wait on)
+    ForkJoinTask<?>[] running = new ForkJoinTask<?>[workers - 1];
+    for (int w = 0; w < running.length; w++) {
+      running[w] = pool.submit(drain);
+    }
+    RuntimeException failure = null;
+    try {
+      drain.run();
+    } catch (RuntimeException e) {
+      next.set(tasks); // stop handing out work
+      failure = e;
+    }
+    for (ForkJoinTask<?> t : running) {
+      try {
+        t.join();
+      } catch (RuntimeException e) {
+        next.set(tasks);
+        if (failure == null) {
+          failure = e;
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * Runs {@code body.accept(i)} for every {@code i < items}, item {@code i} always on thread
+   * slot {@code i % threads} (slot 0 is the calling thread): with one pool worker (two threads)
+   * every call puts the same items on the same thread, so a lane group's codes stay in that
+   * core's caches from layer to layer. Use when the items are equal work.
+   */
+  void forEachBySlot(int items, IntConsumer body) {
+    if (pool == null || items <= 1) {
+      for (int i = 0; i < items; i++) {
+        body.accept(i);
+      }
+      return;
+    }
+    int slots = Math.min(threads, items);
+    ForkJoinTask<?>[] running = new ForkJoinTask<?>[slots - 1];
+    for (int s = 1; s < slots; s++) {
+      int slot = s;
+      running[s - 1] = pool.submit(() -> {
+        for (int i = slot; i < items; i += slots) {
           body.accept(i);
         }
       });
     }
     RuntimeException failure = null;
+    try {
+      for (int i = 0; i < items; i += slots) {
+        body.accept(i);
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    }
     for (ForkJoinTask<?> t : running) {
       try {
         t.join();
       } catch (RuntimeException e) {
-        next.set(tasks); // stop handing out work
         if (failure == null) {
           failure = e;
         }

@@ -125,7 +125,7 @@ class ConvArithmeticTest {
   /**
    * Batches of 21 images take the lane path ({@code ConvStep.executeLanes}) where it applies:
    * 21 fills one or two full lane groups (16 or 8 images) and leaves a partial one, and {@code m
-   * = 10} leaves a partial block of four output channels.
+   * = 10} leaves a partial block of output channels ({@code LaneConvKernel.ROWS}).
    */
   @Test
   void lanePathGivesTheReferenceCodes() {

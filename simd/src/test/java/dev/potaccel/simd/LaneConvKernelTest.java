@@ -11,7 +11,7 @@ class LaneConvKernelTest {
   /**
    * Integer-valued operands with sums below 2^24 make every float operation exact, so the kernel
    * must equal a long-integer reference exactly; pixel ranges of every length modulo 4 check the
-   * partial last tile, and cells outside the range must stay untouched.
+   * partial last tile (three pixels per tile), and cells outside the range must stay untouched.
    */
   @Test
   void convolveEqualsTheIntegerReference() {
@@ -32,7 +32,7 @@ class LaneConvKernelTest {
       for (int p = 0; p < pixBase.length; p++) {
         pixBase[p] = rnd.nextInt(32) * lanes;
       }
-      float[] w = new float[4 * kLen + 3];
+      float[] w = new float[LaneConvKernel.ROWS * kLen + 3];
       for (int i = 0; i < w.length; i++) {
         w[i] = rnd.nextInt(255) - 127;
       }
@@ -41,11 +41,11 @@ class LaneConvKernelTest {
         int srcOff = 5 * lanes;
         int pitch = 12 * lanes + 3;
         int outOff = 7;
-        float[] out = new float[outOff + 4 * pitch];
+        float[] out = new float[outOff + LaneConvKernel.ROWS * pitch];
         java.util.Arrays.fill(out, -1f);
         LaneConvKernel.convolve(kLen, w, 3, src, srcOff, kOffset, pixBase, p0, p1, out, outOff,
             pitch);
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < LaneConvKernel.ROWS; r++) {
           for (int p = 0; p < pixBase.length; p++) {
             for (int l = 0; l < lanes; l++) {
               float got = out[outOff + r * pitch + p * lanes + l];
@@ -55,7 +55,7 @@ class LaneConvKernelTest {
               }
               long want = 0;
               for (int q = 0; q < kLen; q++) {
-                want += (long) w[3 + 4 * q + r] * (long) src[srcOff + pixBase[p] + kOffset[q] + l];
+                want += (long) w[3 + LaneConvKernel.ROWS * q + r] * (long) src[srcOff + pixBase[p] + kOffset[q] + l];
               }
               assertEquals(want, (long) got, "k " + kLen + ", r " + r + ", p " + p + ", l " + l);
             }
