@@ -442,7 +442,8 @@ final class ConvStep implements Step {
     try {
       if (laneGroups % workers.threads() == 0) {
         // whole lane groups per thread, the same thread for a group in every layer: its codes
-        // and planes stay in that core's L2 (ResNet-20, batch 64, 2 threads: 24 ms a batch, 30 shared)
+        // and planes stay in that core's L2 (ResNet-20, batch 64, 2 threads: 24 ms a batch
+        // instead of 30 with tasks shared out dynamically)
         workers.forEachBySlot(laneGroups, g -> {
           for (int ci = 0; ci < c; ci++) {
             spreadLanes(in.data(), g * c + ci, xl, (g * c + ci) * planeSize);
