@@ -33,6 +33,12 @@ final class ArithmeticKernel {
       float[] x = a.floats();
       float[] y = b.floats();
       float[] out = new float[n];
+      if (layout.rows == 1 && sa == 1 && sb == 1) {
+        // equal shapes are one row: split the row itself
+        ParallelRange.run(pool, n, WORK_PER_TASK,
+            (from, to) -> floatRowDense(op, x, from, y, from, out, from, to - from));
+        return new Tensor[] {Tensor.ofFloats(shape, out)};
+      }
       ParallelRange.run(pool, layout.rows, minRows, (from, to) -> layout.forRows(from, to,
           (o, ao, bo) -> floatRow(op, x, ao, sa, y, bo, sb, out, o, len)));
       return new Tensor[] {Tensor.ofFloats(shape, out)};
@@ -55,6 +61,10 @@ final class ArithmeticKernel {
   // one loop per operator so the JIT sees a plain arithmetic body; strides are 0 or 1
   private static void floatRow(OpType op, float[] a, int ao, int sa, float[] b, int bo, int sb,
       float[] out, int o, int n) {
+    if (sa == 1 && sb == 1) {
+      floatRowDense(op, a, ao, b, bo, out, o, n);
+      return;
+    }
     switch (op) {
       case ADD -> {
         for (int i = 0; i < n; i++) {
@@ -74,6 +84,34 @@ final class ArithmeticKernel {
       case DIV -> {
         for (int i = 0; i < n; i++) {
           out[o + i] = a[ao + i * sa] / b[bo + i * sb];
+        }
+      }
+      default -> throw new IllegalArgumentException("not an arithmetic op: " + op);
+    }
+  }
+
+  // both strides 1 (equal shapes, the residual add): C2 vectorizes these, not the strided form
+  private static void floatRowDense(OpType op, float[] a, int ao, float[] b, int bo, float[] out,
+      int o, int n) {
+    switch (op) {
+      case ADD -> {
+        for (int i = 0; i < n; i++) {
+          out[o + i] = a[ao + i] + b[bo + i];
+        }
+      }
+      case SUB -> {
+        for (int i = 0; i < n; i++) {
+          out[o + i] = a[ao + i] - b[bo + i];
+        }
+      }
+      case MUL -> {
+        for (int i = 0; i < n; i++) {
+          out[o + i] = a[ao + i] * b[bo + i];
+        }
+      }
+      case DIV -> {
+        for (int i = 0; i < n; i++) {
+          out[o + i] = a[ao + i] / b[bo + i];
         }
       }
       default -> throw new IllegalArgumentException("not an arithmetic op: " + op);

@@ -169,6 +169,26 @@ public final class LaneConvKernel {
   }
 
   /**
+   * The index map of {@link #gather}: lane {@code l} at {@code l * stride} for {@code l <
+   * images}, lanes past that repeat image 0 (in bounds; their values are never used).
+   */
+  public static int[] laneOffsets(int stride, int images) {
+    int[] map = new int[LANES];
+    for (int l = 0; l < images; l++) {
+      map[l] = l * stride;
+    }
+    return map;
+  }
+
+  /**
+   * {@code dst[d + l] = src[s + map[l]]} for {@code l < LANES}, {@code map} from {@link
+   * #laneOffsets}: one pixel of {@code LANES} NCHW images gathered into a lane plane.
+   */
+  public static void gather(float[] src, int s, int[] map, float[] dst, int d) {
+    FloatVector.fromArray(SPECIES, src, s, map, 0).intoArray(dst, d);
+  }
+
+  /**
    * {@code dst[d + l] = src[s + l]} as numbers ({@code & 0xFF} unless signed) for {@code l <
    * LANES}: one pixel of a lane group's codes widened into a padded plane.
    */

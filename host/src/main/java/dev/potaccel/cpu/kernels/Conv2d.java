@@ -24,6 +24,8 @@ import java.util.concurrent.ForkJoinPool;
  * input channel ({@code c / group == 1}, channel multiplier at most 2: depthwise) a direct
  * per-plane multiply-accumulate over the taps is used instead of GEMM. Work is spread over a
  * fork-join pool by batch image / input plane, group, output-channel block and pixel tile.
+ * Ungrouped convolutions of a batch of at least half a vector of images go to {@link
+ * LaneConv2d} instead when the Vector API kernels run.
  */
 public final class Conv2d {
   /** Below this many multiply-adds the convolution runs in the calling thread. */
@@ -74,7 +76,9 @@ public final class Conv2d {
     ForkJoinPool pl = macs < PARALLEL_THRESHOLD ? null : pool;
     PhasePlanes ph = new PhasePlanes(p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
         p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(), p.dilationW());
-    if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
+    if (vector && LaneConv2d.applies(p)) {
+      LaneConv2d.conv2d(p, x, w, bias, y, pl);
+    } else if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
       depthwise(p, ph, x, w, bias, y, pl);
     } else {
       im2colGemm(p, ph, x, w, bias, y, pl, phaseBufferLimit, vector);

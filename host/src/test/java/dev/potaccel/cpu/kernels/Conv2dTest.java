@@ -105,6 +105,41 @@ class Conv2dTest {
     return new Conv2dParams(n, c, h, w, m, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, group);
   }
 
+  /**
+   * Batches of 8 to 40 images, where ungrouped convolutions take {@link LaneConv2d} on the vector
+   * path: whole and partial lane groups, any stride, dilation and padding, output channels not a
+   * multiple of the tile's eight, against the double-precision reference.
+   */
+  @Test
+  void lanePathOnRandomShapes() {
+    Random rnd = new Random(20261207);
+    for (int done = 0; done < 40; ) {
+      int n = 8 + rnd.nextInt(33);
+      int kh = 1 + rnd.nextInt(3);
+      int kw = 1 + rnd.nextInt(3);
+      int sh = 1 + rnd.nextInt(2);
+      int sw = 1 + rnd.nextInt(2);
+      int dh = 1 + rnd.nextInt(2);
+      int dw = 1 + rnd.nextInt(2);
+      int h = 2 + rnd.nextInt(9);
+      int w = 2 + rnd.nextInt(9);
+      int pt = rnd.nextInt(2);
+      int pl = rnd.nextInt(2);
+      int pb = rnd.nextInt(2);
+      int pr = rnd.nextInt(2);
+      if (expectedOut(h, pt, pb, kh, dh, sh) < 2 || expectedOut(w, pl, pr, kw, dw, sw) < 2) {
+        continue;
+      }
+      Conv2dParams p = params(n, 1 + rnd.nextInt(12), h, w, 1 + rnd.nextInt(20), kh, kw, sh, sw,
+          pt, pl, pb, pr, dh, dw, 1);
+      if (VectorKernels.ENABLED) {
+        assertTrue(LaneConv2d.applies(p), "lane path for " + p);
+      }
+      check(rnd, p, rnd.nextBoolean());
+      done++;
+    }
+  }
+
   @Test
   void randomizedShapes() {
     Random rnd = new Random(20240601);

@@ -1,0 +1,147 @@
+package dev.potaccel.cpu.kernels;
+
+import dev.potaccel.simd.LaneConvKernel;
+import dev.potaccel.simd.VectorKernels;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * FP32 convolution with images in the vector lanes ({@link LaneConvKernel}), for batches of at
+ * least half a vector of images: the batch is cut into lane groups of {@code LANES} images (the
+ * last one padded with zero images). One task per lane group (or per group and slice of output
+ * channels, when there are fewer groups than threads) transposes the group's channels into
+ * zero-padded planes {@code [c][hp][wp][lane]} in its thread's workspace, multiplies eight output
+ * channels at a time over all output pixels and writes them back to NCHW with the bias. On
+ * ResNet-20's 7 to 28 pixel rows this beats the pixel-lane GEMM of {@link Conv2d} by far, the
+ * two transposes included (docs/benchmarks.md).
+ */
+final class LaneConv2d {
+  private LaneConv2d() {}
+
+  /** True if {@link #conv2d} takes this convolution. */
+  static boolean applies(Conv2dParams p) {
+    return VectorKernels.ENABLED && p.group() == 1 && p.n() >= LaneConvKernel.LANES / 2
+        && p.outH() * p.outW() >= 3;
+  }
+
+  /** {@code y = conv(x, w) + bias}, as {@link Conv2d#conv2d}; only when {@link #applies}. */
+  static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
+      ForkJoinPool pool) {
+    final int lanes = LaneConvKernel.LANES;
+    final int rowsPerTile = LaneConvKernel.ROWS;
+    final int c = p.c();
+    final int m = p.m();
+    final int kg = c * p.kh() * p.kw();
+    final int hp = p.h() + p.padTop() + p.padBottom();
+    final int wp = p.w() + p.padLeft() + p.padRight();
+    final int ohw = p.outH() * p.outW();
+    final int groups = (p.n() + lanes - 1) / lanes;
+    final int blocks = (m + rowsPerTile - 1) / rowsPerTile;
+    final float[] packed = pack(w, m, kg, blocks);
+    final int[] kOffset = new int[kg];
+    for (int ci = 0, q = 0; ci < c; ci++) {
+      for (int ky = 0; ky < p.kh(); ky++) {
+        for (int kx = 0; kx < p.kw(); kx++) {
+          kOffset[q++] = ((ci * hp + ky * p.dilationH()) * wp + kx * p.dilationW()) * lanes;
+        }
+      }
+    }
+    final int[] pixBase = new int[ohw];
+    for (int oy = 0; oy < p.outH(); oy++) {
+      for (int ox = 0; ox < p.outW(); ox++) {
+        pixBase[oy * p.outW() + ox] = (oy * p.strideH() * wp + ox * p.strideW()) * lanes;
+      }
+    }
+    int threads = ParallelTasks.workers(pool, Integer.MAX_VALUE);
+    // slices of output channels only when the groups alone cannot keep the threads busy; each
+    // slice transposes its group's input again (finer slices measured no faster)
+    final int slices = Math.min(blocks, Math.max(1, (threads + groups - 1) / groups));
+    final int blocksPerSlice = (blocks + slices - 1) / slices;
+    ParallelTasks.run(pool, groups * slices, ws -> ws, (task, ws) -> {
+      int g = task / slices;
+      int b0 = (task % slices) * blocksPerSlice;
+      int b1 = Math.min(blocks, b0 + blocksPerSlice);
+      if (b0 >= b1) {
+        return;
+      }
+      float[] planes = ws.floats(0, c * hp * wp * lanes);
+      float[] acc = ws.floats(1, rowsPerTile * ohw * lanes);
+      transposeIn(p, x, g, planes, hp, wp);
+      for (int b = b0; b < b1; b++) {
+        LaneConvKernel.convolve(kg, packed, b * rowsPerTile * kg, planes, 0, kOffset, pixBase, 0,
+            ohw, acc, 0, ohw * lanes);
+        transposeOut(p, acc, g, b * rowsPerTile, bias, y);
+      }
+    });
+  }
+
+  /** Weights {@code [m][kg]} as {@code [blocks][kg][ROWS]}, zero rows past m. */
+  private static float[] pack(float[] w, int m, int kg, int blocks) {
+    int rows = LaneConvKernel.ROWS;
+    float[] packed = new float[blocks * kg * rows];
+    for (int r = 0; r < m; r++) {
+      for (int q = 0; q < kg; q++) {
+        packed[((r / rows) * kg + q) * rows + r % rows] = w[r * kg + q];
+      }
+    }
+    return packed;
+  }
+
+  /**
+   * Lane group {@code g} of NCHW {@code x} into zero-padded planes {@code [c][hp][wp][lane]}:
+   * one gather of {@code LANES} images per pixel (lanes past the batch get image 0's values,
+   * never read back).
+   */
+  private static void transposeIn(Conv2dParams p, float[] x, int g, float[] planes, int hp,
+      int wp) {
+    int lanes = LaneConvKernel.LANES;
+    int h = p.h();
+    int w = p.w();
+    int chw = p.c() * h * w;
+    int[] map = LaneConvKernel.laneOffsets(chw, Math.min(lanes, p.n() - g * lanes));
+    int rowLen = wp * lanes;
+    int src = g * lanes * chw;
+    for (int ci = 0; ci < p.c(); ci++) {
+      int plane = ci * hp * rowLen;
+      java.util.Arrays.fill(planes, plane, plane + p.padTop() * rowLen, 0f);
+      java.util.Arrays.fill(planes, plane + (p.padTop() + h) * rowLen, plane + hp * rowLen, 0f);
+      for (int iy = 0; iy < h; iy++) {
+        int row = plane + (p.padTop() + iy) * rowLen;
+        java.util.Arrays.fill(planes, row, row + p.padLeft() * lanes, 0f);
+        java.util.Arrays.fill(planes, row + (p.padLeft() + w) * lanes, row + rowLen, 0f);
+        int d = row + p.padLeft() * lanes;
+        for (int ix = 0; ix < w; ix++, d += lanes) {
+          LaneConvKernel.gather(x, src++, map, planes, d);
+        }
+      }
+    }
+  }
+
+  /**
+   * Output channels {@code [r0, r0 + ROWS)} of lane group g from {@code acc}, plus bias. A
+   * scalar transpose in blocks of 16 pixels, whose 16 x LANES sums stay in L1 while each image's
+   * 16 outputs are written in a row (JDK 17 does not intrinsify the vector scatter).
+   */
+  private static void transposeOut(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
+      float[] y) {
+    int lanes = LaneConvKernel.LANES;
+    int ohw = p.outH() * p.outW();
+    int m = p.m();
+    int images = Math.min(lanes, p.n() - g * lanes);
+    int r1 = Math.min(m, r0 + LaneConvKernel.ROWS);
+    int imageStride = m * ohw;
+    for (int r = r0; r < r1; r++) {
+      float b = bias == null ? 0f : bias[r];
+      int base = (r - r0) * ohw * lanes;
+      int dst0 = (g * lanes * m + r) * ohw;
+      for (int p0 = 0; p0 < ohw; p0 += 16) {
+        int p1 = Math.min(ohw, p0 + 16);
+        for (int l = 0; l < images; l++) {
+          int dst = dst0 + l * imageStride;
+          for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
+            y[dst + px] = acc[a] + b;
+          }
+        }
+      }
+    }
+  }
+}
