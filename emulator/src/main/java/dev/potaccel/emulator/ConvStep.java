@@ -86,8 +86,8 @@ final class ConvStep implements Step {
   private final Requantization requant;
   /**
    * The float levels packed {@code [M / 8][K][8]} (zero rows pad M) for {@link LaneConvKernel}
-   * when this layer can run with images in the vector lanes (float, one group, at least four
-   * output pixels, vector kernels on), else null.
+   * when this layer can run with images in the vector lanes (float, one group, vector kernels
+   * on), else null.
    */
   private final float[] laneWeights;
   /** {@link LaneConvKernel} offset tables: K step {@code (c, ky, kx)} and output pixel. */
@@ -131,7 +131,7 @@ final class ConvStep implements Step {
     }
     this.bias = bias;
     this.requant = requant;
-    if (useFloat && groups == 1 && oh * ow >= 4 && VectorKernels.ENABLED) {
+    if (useFloat && groups == 1 && VectorKernels.ENABLED) {
       laneWeights = packLaneWeights();
       laneK = laneKOffsets();
       lanePix = lanePixelBases();
@@ -440,7 +440,16 @@ final class ConvStep implements Step {
     float[] xl = workers.acquireFloats(laneGroups * groupSize);
     int blocks = ceilDiv(m, LaneConvKernel.ROWS);
     try {
-      if (laneGroups % workers.threads() == 0) {
+      if (ohw == 1) {
+        // fully connected: the lane groups take the place of the pixels of a tile
+        workers.parallelFor(laneGroups * c, t -> spreadLanes(in.data(), t, xl, t * planeSize));
+        int[] groupBase = new int[laneGroups];
+        for (int g = 0; g < laneGroups; g++) {
+          groupBase[g] = g * groupSize;
+        }
+        workers.parallelFor(blocks, b -> fullyConnectedLanes(xl, groupBase, b * LaneConvKernel.ROWS,
+            y, workers));
+      } else if (laneGroups % workers.threads() == 0) {
         // whole lane groups per thread, the same thread for a group in every layer: its codes
         // and planes stay in that core's L2 (ResNet-20, batch 64, 2 threads: 24 ms a batch
         // instead of 30 with tasks shared out dynamically)
@@ -461,6 +470,26 @@ final class ConvStep implements Step {
       workers.releaseFloats(xl);
     }
     return new RunState.LaneCodes(y, lanes);
+  }
+
+  /** Output channels {@code [r0, r0 + ROWS)} of every lane group of a 1 x 1 output. */
+  private void fullyConnectedLanes(float[] xl, int[] groupBase, int r0, byte[] y,
+      Workers workers) {
+    int lanes = LaneConvKernel.LANES;
+    int groups = groupBase.length;
+    Workers.Scratch s = workers.acquire();
+    try {
+      float[] acc = s.laneAcc(LaneConvKernel.ROWS * groups * lanes);
+      LaneConvKernel.convolve(kg, laneWeights, r0 * kg, xl, 0, laneK, groupBase, 0, groups, acc,
+          0, groups * lanes);
+      for (int r = r0; r < Math.min(m, r0 + LaneConvKernel.ROWS); r++) {
+        for (int g = 0; g < groups; g++) {
+          requantizeLanes(acc, ((r - r0) * groups + g) * lanes, lanes, y, (g * m + r) * lanes, r);
+        }
+      }
+    } finally {
+      workers.release(s);
+    }
   }
 
   /** Output channels {@code [r0, r0 + ROWS)} of lane group {@code g}, requantized into y. */

@@ -2,6 +2,8 @@ package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
+import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.VectorKernels;
 
 /**
  * MAX, AVERAGE and GLOBAL_AVERAGE pooling on codes (docs/accelerator.md §3.2). The output keeps
@@ -148,6 +150,29 @@ final class PoolStep implements Step {
 
   @Override
   public void execute(RunState run) {
+    int lanes = run.laneCount(input);
+    if (lanes > 0) {
+      // codes in lane layout (ConvStep) stay in it: each (lane group, channel) plane is [h][w]
+      // vectors of lanes, pooled lane by lane at stride `lanes`
+      byte[] x = run.laneCodes(input, lanes).data();
+      int planes = ConvStep.ceilDiv(run.batch, lanes) * c;
+      byte[] y = new byte[planes * oh * ow * lanes];
+      int perTask = Math.max(1, Math.min(planes, (1 << 16) / Math.max(1, h * w * lanes)));
+      run.workers.parallelFor(ConvStep.ceilDiv(planes, perTask), t -> {
+        int end = Math.min(planes, (t + 1) * perTask);
+        for (int plane = t * perTask; plane < end; plane++) {
+          if (kind == PoolKind.MAX && VectorKernels.ENABLED && lanes == CodeAdd.lanes()) {
+            maxPlaneLanes(x, plane * h * w * lanes, y, plane * oh * ow * lanes);
+            continue;
+          }
+          for (int l = 0; l < lanes; l++) {
+            plane(x, plane * h * w * lanes + l, lanes, y, plane * oh * ow * lanes + l);
+          }
+        }
+      });
+      run.putLanes(output, new RunState.LaneCodes(y, lanes));
+      return;
+    }
     byte[] x = run.codes(input);
     int planes = run.batch * c;
     byte[] y = new byte[planes * oh * ow];
@@ -156,13 +181,29 @@ final class PoolStep implements Step {
     run.workers.parallelFor(tasks, t -> {
       int end = Math.min(planes, (t + 1) * perTask);
       for (int plane = t * perTask; plane < end; plane++) {
-        plane(x, plane * h * w, y, plane * oh * ow);
+        plane(x, plane * h * w, 1, y, plane * oh * ow);
       }
     });
     run.put(output, y);
   }
 
-  private void plane(byte[] x, int xBase, byte[] y, int yBase) {
+  /** Max pooling of one lane-layout plane, a vector of lanes per output pixel. */
+  private void maxPlaneLanes(byte[] x, int xBase, byte[] y, int yBase) {
+    int lanes = CodeAdd.lanes();
+    for (int oy = 0; oy < oh; oy++) {
+      int y0 = oy * sh - pt;
+      int yA = Math.max(0, y0);
+      int yB = Math.min(h, y0 + kh);
+      for (int ox = 0; ox < ow; ox++) {
+        int x0 = ox * sw - pl;
+        CodeAdd.maxWindow(x, xBase, w, yA, yB, Math.max(0, x0), Math.min(w, x0 + kw), signed,
+            lo, hi, y, yBase + (oy * ow + ox) * lanes);
+      }
+    }
+  }
+
+  /** One plane, its codes {@code stride} apart (1 in NCHW, the lane count in lane layout). */
+  private void plane(byte[] x, int xBase, int stride, byte[] y, int yBase) {
     int mask = signed ? -1 : 0xFF;
     for (int oy = 0; oy < oh; oy++) {
       int y0 = oy * sh - pt;
@@ -176,24 +217,24 @@ final class PoolStep implements Step {
         if (kind == PoolKind.MAX) {
           int max = Integer.MIN_VALUE;
           for (int iy = yA; iy < yB; iy++) {
-            int row = xBase + iy * w;
+            int row = xBase + iy * w * stride;
             for (int ix = xA; ix < xB; ix++) {
-              max = Math.max(max, x[row + ix] & mask);
+              max = Math.max(max, x[row + ix * stride] & mask);
             }
           }
           v = max;
         } else {
           long sum = 0;
           for (int iy = yA; iy < yB; iy++) {
-            int row = xBase + iy * w;
+            int row = xBase + iy * w * stride;
             for (int ix = xA; ix < xB; ix++) {
-              sum += x[row + ix] & mask;
+              sum += x[row + ix * stride] & mask;
             }
           }
           long r = log2n >= 0 ? Shifts.rshift(sum, log2n) : Shifts.rshift(sum * reciprocal, 16);
           v = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
         }
-        y[yBase + oy * ow + ox] = (byte) Math.min(hi, Math.max(lo, v));
+        y[yBase + (oy * ow + ox) * stride] = (byte) Math.min(hi, Math.max(lo, v));
       }
     }
   }

@@ -42,6 +42,12 @@ final class ReshapeStep implements Step {
 
   @Override
   public void execute(RunState run) {
-    run.put(output, run.value(input));
+    int lanes = run.laneCount(input);
+    if (lanes > 0) {
+      // lane layout is [group][code of the image][lane]: the same bytes under any image shape
+      run.putLanes(output, run.laneCodes(input, lanes));
+    } else {
+      run.put(output, run.value(input));
+    }
   }
 }

@@ -134,7 +134,10 @@ class ConvArithmeticTest {
       TestPackage.Geometry.same3x3(),
       TestPackage.Geometry.same3x3().strides(2),
       TestPackage.Geometry.of(1),
-      new TestPackage.Geometry(3, 3, 1, 2, 2, 1, 2, 0, 1, 2, 1)
+      new TestPackage.Geometry(3, 3, 1, 2, 2, 1, 2, 0, 1, 2, 1),
+      // 1 x 1 output (fully connected: lane groups as the tile's pixels) and 1 x 2
+      new TestPackage.Geometry(3, 3, 9, 11, 1, 1, 0, 0, 0, 0, 1),
+      new TestPackage.Geometry(3, 3, 9, 6, 1, 1, 0, 0, 0, 0, 1)
     };
     Codebook cb = Codebooks.int8(8);
     for (int m : new int[] {10, 24}) {

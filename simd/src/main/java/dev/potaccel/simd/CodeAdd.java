@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both
- * inputs widened and aligned by left shifts, summed in int32, rounding-shifted and saturated.
- * C2 leaves the byte loop scalar. Use only when {@link VectorKernels#ENABLED}.
+ * inputs widened and aligned by left shifts, summed in int32, rounding-shifted and saturated;
+ * and max pooling on lane-layout codes. C2 leaves these byte loops scalar. Use only when {@link
+ * VectorKernels#ENABLED}.
  */
 public final class CodeAdd {
   private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
@@ -64,6 +65,27 @@ public final class CodeAdd {
       }
       y[i] = (byte) Math.min(hi, Math.max(lo, t));
     }
+  }
+
+  /**
+   * Max pooling of one output pixel over lane-layout codes: {@code y[yo + l] = clamp(max over
+   * the window of x[base + (iy * w + ix) * L + l], lo, hi)} for {@code l < L}, the window rows
+   * {@code [yA, yB)} and columns {@code [xA, xB)} of a plane {@code w} codes wide (not empty).
+   */
+  public static void maxWindow(byte[] x, int base, int w, int yA, int yB, int xA, int xB,
+      boolean signed, int lo, int hi, byte[] y, int yo) {
+    IntVector m = IntVector.broadcast(INTS, Integer.MIN_VALUE);
+    for (int iy = yA; iy < yB; iy++) {
+      for (int ix = xA; ix < xB; ix++) {
+        m = m.max(widen(x, base + (iy * w + ix) * L, signed));
+      }
+    }
+    ((ByteVector) m.max(lo).min(hi).castShape(BYTES, 0)).intoArray(y, yo);
+  }
+
+  /** Codes per vector: the lane count of lane-layout code buffers these kernels take. */
+  public static int lanes() {
+    return L;
   }
 
   private static IntVector widen(byte[] codes, int i, boolean signed) {
