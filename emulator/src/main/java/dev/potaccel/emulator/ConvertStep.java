@@ -1,6 +1,8 @@
 package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.ConvertCommand;
+import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.VectorKernels;
 
 /**
  * CONVERT between FP32 and codes (docs/accelerator.md §3.4): dequantize {@code value = q ·
@@ -63,8 +65,12 @@ final class ConvertStep implements Step {
 
   /** {@code sat(round_half_up(v · 2^frac))} of every value. */
   static byte[] quantize(float[] values, int frac, int lo, int hi) {
-    double scale = Math.scalb(1.0, frac);
     byte[] q = new byte[values.length];
+    if (VectorKernels.ENABLED && frac >= -126 && frac <= 127) {
+      CodeAdd.quantize(values, Math.scalb(1.0f, frac), lo, hi, q, 0, values.length);
+      return q;
+    }
+    double scale = Math.scalb(1.0, frac);
     for (int i = 0; i < values.length; i++) {
       double v = Math.floor(values[i] * scale + 0.5);
       // NaN fails both tests and becomes 0 through the cast

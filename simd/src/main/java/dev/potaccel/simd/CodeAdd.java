@@ -1,7 +1,9 @@
 package dev.potaccel.simd;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,11 +11,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both
  * inputs widened and aligned by left shifts, summed in int32, rounding-shifted and saturated;
- * and max pooling on lane-layout codes. C2 leaves these byte loops scalar. Use only when {@link
+ * max pooling on lane-layout codes; and the float-to-code input conversion. C2 leaves these byte loops scalar. Use only when {@link
  * VectorKernels#ENABLED}.
  */
 public final class CodeAdd {
   private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+  private static final float MAGIC1 = 1.5f * (1 << 23);
+  private static final int MAGIC1_BITS = Float.floatToRawIntBits(MAGIC1);
   private static final int L = INTS.length();
   private static final VectorSpecies<Byte> BYTES =
       VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
@@ -81,6 +86,34 @@ public final class CodeAdd {
       }
     }
     ((ByteVector) m.max(lo).min(hi).castShape(BYTES, 0)).intoArray(y, yo);
+  }
+
+  /**
+   * The accelerator's input conversion (docs/accelerator.md §1.1) for {@code from <= i < to}:
+   * {@code q[i] = clamp(floor(v[i] * 2^frac + 0.5), lo, hi)}, NaN to 0, exactly as the double
+   * formula. In float: {@code a = v * 2^frac} is exact (or under/overflows to values that
+   * saturate or round to 0 either way), is first clamped to +-1024 (past the 8-bit codes, so the
+   * result does not change), then rounded to nearest-even through the 1.5 * 2^23 exponent trick
+   * and moved up by one where {@code a} was exactly halfway. Needs {@code -126 <= frac <= 127}.
+   */
+  public static void quantize(float[] v, float scale, int lo, int hi, byte[] q, int from,
+      int to) {
+    FloatVector magicV = FloatVector.broadcast(FLOATS, MAGIC1);
+    int i = from;
+    for (; i + L <= to; i += L) {
+      FloatVector a = FloatVector.fromArray(FLOATS, v, i).mul(scale);
+      a = a.blend(0f, a.test(VectorOperators.IS_NAN)).max(-1024f).min(1024f);
+      FloatVector t = a.add(magicV);
+      IntVector r = t.reinterpretAsInts().sub(MAGIC1_BITS);
+      VectorMask<Integer> halfway = a.sub(t.sub(magicV)).eq(0.5f).cast(INTS);
+      r = r.add(1, halfway);
+      ((ByteVector) r.max(lo).min(hi).castShape(BYTES, 0)).intoArray(q, i);
+    }
+    double s = scale;
+    for (; i < to; i++) {
+      double x = Math.floor(v[i] * s + 0.5);
+      q[i] = (byte) (x < lo ? lo : x > hi ? hi : (int) x);
+    }
   }
 
   /** Codes per vector: the lane count of lane-layout code buffers these kernels take. */
