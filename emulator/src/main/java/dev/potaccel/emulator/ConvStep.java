@@ -36,6 +36,12 @@ import java.util.Arrays;
  * our A/B runs), because the C2 kernel is bound by its loads and stores rather than by the
  * multiplier. Any other layer runs in int32, exact by the §1.4 bound, which the emulator checks
  * when decoding.
+ *
+ * <p><b>Images in the lanes.</b> When the vector kernels run, an ungrouped float layer given a
+ * batch of at least half a vector of images takes {@link #executeLanes} instead of the GEMM
+ * above: the same exact float sums, computed by {@link LaneConvKernel} with 16 (AVX-512) or 8
+ * images per vector, from and to lane-layout codes. On ResNet-20 this made the emulator about 5x
+ * faster (docs/benchmarks.md, latest figures).
  */
 final class ConvStep implements Step {
   /**
