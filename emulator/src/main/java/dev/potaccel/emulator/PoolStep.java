@@ -28,6 +28,7 @@ final class PoolStep implements Step {
   private final int pt;
   private final int pl;
   private final boolean signed;
+  private final boolean fullWindows2x2;
   private final int lo;
   private final int hi;
   /** {@code p} when {@code n = 2^p}, else -1. */
@@ -50,6 +51,10 @@ final class PoolStep implements Step {
     this.sw = kernel[3];
     this.pt = pads[0];
     this.pl = pads[1];
+    // MAX 2 x 2 windows that never reach the padding: the vectorized lane path
+    this.fullWindows2x2 = kind == PoolKind.MAX && kernel[0] == 2 && kernel[1] == 2
+        && pads[0] == 0 && pads[1] == 0
+        && (ohw[0] - 1) * kernel[2] + 2 <= chw[1] && (ohw[1] - 1) * kernel[3] + 2 <= chw[2];
     this.signed = in.signed();
     this.lo = out.lo();
     this.hi = out.hi();
@@ -161,7 +166,7 @@ final class PoolStep implements Step {
       run.workers.parallelFor(ConvStep.ceilDiv(planes, perTask), t -> {
         int end = Math.min(planes, (t + 1) * perTask);
         for (int plane = t * perTask; plane < end; plane++) {
-          if (kind == PoolKind.MAX && VectorKernels.ENABLED && lanes == CodeAdd.lanes()) {
+          if (fullWindows2x2 && VectorKernels.ENABLED && lanes == CodeAdd.lanes()) {
             maxPlaneLanes(x, plane * h * w * lanes, y, plane * oh * ow * lanes);
             continue;
           }
@@ -187,17 +192,14 @@ final class PoolStep implements Step {
     run.put(output, y);
   }
 
-  /** Max pooling of one lane-layout plane, a vector of lanes per output pixel. */
+  /** 2 x 2 max pooling of one lane-layout plane whose windows all lie inside it. */
   private void maxPlaneLanes(byte[] x, int xBase, byte[] y, int yBase) {
     int lanes = CodeAdd.lanes();
+    int rowStride = w * lanes;
     for (int oy = 0; oy < oh; oy++) {
-      int y0 = oy * sh - pt;
-      int yA = Math.max(0, y0);
-      int yB = Math.min(h, y0 + kh);
       for (int ox = 0; ox < ow; ox++) {
-        int x0 = ox * sw - pl;
-        CodeAdd.maxWindow(x, xBase, w, yA, yB, Math.max(0, x0), Math.min(w, x0 + kw), signed,
-            lo, hi, y, yBase + (oy * ow + ox) * lanes);
+        CodeAdd.max2x2(x, xBase + ((oy * sh) * w + ox * sw) * lanes, rowStride, signed, lo, hi, y,
+            yBase + (oy * ow + ox) * lanes);
       }
     }
   }

@@ -152,6 +152,78 @@ class ConvArithmeticTest {
     }
   }
 
+  /**
+   * A CONV whose output stays in lane layout, read by the steps that work on lane codes: MAX 2 x 2
+   * (the vector path), MAX 3 x 3 padded and AVERAGE 2 x 2 (lane by lane), a residual ADD, a
+   * reshape and a fully connected CONV. Every buffer's codes must equal those of the same
+   * package run with the float path (and so the lane layout) off, whose steps the reference
+   * tests check against {@link Reference}.
+   */
+  @Test
+  void stepsOnLaneCodesEqualTheNchwPath() {
+    Random rnd = new Random(20_261_208L);
+    Codebook cb = Codebooks.int8(8);
+    int c = 8;
+    int h = 8;
+    int w = 8;
+    int m = 8;
+    TestPackage t = new TestPackage("lanes");
+    int in = t.floats("x", c, h, w);
+    int xq = t.codes("xq", 8, false, 0, c, h, w);
+    int y1 = t.codes("y1", 8, false, 0, m, h, w);
+    int p1 = t.codes("p1", 8, false, 0, m, 4, 4);
+    int p2 = t.codes("p2", 8, false, 0, m, h, w);
+    int p3 = t.codes("p3", 8, false, 0, m, 4, 4);
+    int sum = t.codes("sum", 8, false, 0, m, 4, 4);
+    int flat = t.codes("flat", 8, false, 0, m * 16);
+    int fc = t.codes("fc", 8, true, 0, 10);
+    int out = t.floats("out", 10);
+    t.input(in).output(out);
+    t.convert(in, xq);
+    TestPackage.Geometry g = TestPackage.Geometry.same3x3();
+    int kg = c * 9;
+    int[] codes = Codebooks.randomCodes(cb, m, kg, 255, 1 << 20, 0.2, rnd);
+    int[] shifts = new int[m];
+    Arrays.fill(shifts, 9);
+    t.conv("conv", xq, y1, g, t.codebook(cb), codes, new int[m], shifts, Activation.RELU, 1);
+    t.pool("max2", y1, p1, dev.potaccel.protocol.pkg.PoolKind.MAX, 2, 2, 2, 2, new int[4]);
+    t.pool("max3", y1, p2, dev.potaccel.protocol.pkg.PoolKind.MAX, 3, 3, 1, 1,
+        new int[] {1, 1, 1, 1});
+    t.pool("avg2", y1, p3, dev.potaccel.protocol.pkg.PoolKind.AVERAGE, 2, 2, 2, 2, new int[4]);
+    t.add("add", p1, p3, sum, Activation.RELU, 1);
+    t.reshape(sum, flat);
+    int[] fcCodes = Codebooks.randomCodes(cb, 10, m * 16, 255, 1 << 20, 0.2, rnd);
+    int[] fcShifts = new int[10];
+    Arrays.fill(fcShifts, 8);
+    t.conv("fc", flat, fc, TestPackage.Geometry.of(1), t.codebook(cb), fcCodes, new int[10],
+        fcShifts, Activation.ACTIVATION_NONE, 1);
+    t.convert(fc, out);
+    AcceleratorPackage pkg = t.build();
+    int batch = 37;
+    float[] x = new float[batch * c * h * w];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rnd.nextInt(256);
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+      EmulatorRun viaLanes;
+      EmulatorRun viaNchw;
+      try (Emulator e = new Emulator(pkg, threads, null, true)) {
+        if (dev.potaccel.simd.VectorKernels.ENABLED) {
+          assertTrue(((ConvStep) e.step(CONV)).usesLanes(), "lane path");
+        }
+        viaLanes = e.run(batch, List.of(x), true);
+      }
+      try (Emulator e = new Emulator(pkg, threads, null, false)) {
+        viaNchw = e.run(batch, List.of(x), true);
+      }
+      for (int b : new int[] {y1, p1, p2, p3, sum, flat, fc}) {
+        assertArrayEquals(viaNchw.codes(b), viaLanes.codes(b), "buffer " + b + ", threads "
+            + threads);
+      }
+      assertArrayEquals(viaNchw.output(0), viaLanes.output(0), 0f, "threads " + threads);
+    }
+  }
+
   private static void check(TestPackage.Geometry g, int m, Codebook cb, Random rnd) {
     check(g, m, cb, rnd, 3);
   }
