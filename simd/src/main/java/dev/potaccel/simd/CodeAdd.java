@@ -9,10 +9,10 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both
- * inputs widened and aligned by left shifts, summed in int32, rounding-shifted and saturated;
- * max pooling on lane-layout codes; and the float-to-code input conversion. C2 leaves these byte loops scalar. Use only when {@link
- * VectorKernels#ENABLED}.
+ * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both inputs
+ * widened and aligned by left shifts, summed in int32, rounding-shifted and saturated; max pooling
+ * on lane-layout codes; and the float-to-code input conversion. C2 leaves these byte loops scalar.
+ * Use only when {@link VectorKernels#ENABLED}.
  */
 public final class CodeAdd {
   private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;

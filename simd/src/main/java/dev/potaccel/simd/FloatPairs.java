@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Splitting a float sequence into its even and odd elements (the stride-2 phase planes of a
- * convolution's input) on the incubating Vector API: lane permutes and blends, 2L elements per
- * step (L floats per vector), a scalar tail. C2 does not vectorize the stride-2 loads of the plain loop. Use only when
- * {@link VectorKernels#ENABLED}.
+ * convolution's input) on the incubating Vector API: lane permutes and blends, 2L elements per step
+ * (L floats per vector), a scalar tail. C2 does not vectorize the stride-2 loads of the plain loop.
+ * Use only when {@link VectorKernels#ENABLED}.
  */
 public final class FloatPairs {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

@@ -4,11 +4,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A register-blocked FP32 micro-kernel on the incubating Vector API: a 6 x 2L tile of outputs
- * (L floats per vector) stays in twelve vector registers for a whole K block, so each step costs two vector loads and six
- * broadcasts for twelve fused multiply-adds. The C2 auto-vectorized loops the engines used before
- * keep their accumulators in memory (a load and a store per multiply-add pair), which caps them
- * well below this kernel. Use only when {@link VectorKernels#ENABLED}.
+ * A register-blocked FP32 micro-kernel on the incubating Vector API: a 6 x 2L tile of outputs (L
+ * floats per vector) stays in twelve vector registers for a whole K block, so each step costs two
+ * vector loads and six broadcasts for twelve fused multiply-adds. The C2 auto-vectorized loops the
+ * engines used before keep their accumulators in memory (a load and a store per multiply-add pair),
+ * which caps them well below this kernel. Use only when {@link VectorKernels#ENABLED}.
  *
  * <p>The B operand is read in place through a table of row offsets: K row {@code q} of a strip is
  * the NR floats at {@code src[base + kOffset[k0 + q]]}. For a stride-1 convolution over padded

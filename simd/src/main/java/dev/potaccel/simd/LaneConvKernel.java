@@ -10,13 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A convolution micro-kernel with <em>images in the vector lanes</em>: activations are laid out
  * {@code [channel][row][column][image]}, one vector holding the same pixel of {@link #LANES}
- * images, so every weight is a scalar broadcast and every input load is one aligned vector with
- * no im2col copy, no edge handling and no horizontal work. An 8 output channel x 3 output pixel
- * tile keeps 24 accumulators in registers for the whole K loop: each step costs three vector
- * loads and eight broadcasts for 24 fused multiply-adds (measured 15 % faster than 4 x 4 tiles,
- * whose input loads, mostly from L2, feed only four multiply-adds each). With 512-bit vectors this runs at
- * more than twice the rate of the pixel-lane {@link FloatTileKernel} on ResNet-20's small
- * planes, whose 7 to 28 pixel rows fill few pixel-lane vectors (docs/benchmarks.md).
+ * images, so every weight is a scalar broadcast and every input load is one aligned vector with no
+ * im2col copy, no edge handling and no horizontal work. An 8 output channel x 3 output pixel tile
+ * keeps 24 accumulators in registers for the whole K loop: each step costs three vector loads and
+ * eight broadcasts for 24 fused multiply-adds (measured 15 % faster than 4 x 4 tiles, whose input
+ * loads, mostly from L2, feed only four multiply-adds each). With 512-bit vectors this runs at more
+ * than twice the rate of the pixel-lane {@link FloatTileKernel} on ResNet-20's small planes, whose
+ * 7 to 28 pixel rows fill few pixel-lane vectors (docs/benchmarks.md).
  *
  * <p>The input is read through two offset tables: pixel {@code p}'s window starts at {@code
  * src[srcOff + pixBase[p]]} and K step {@code q} adds {@code kOffset[q]}, so any stride,

@@ -4,11 +4,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the Vector API kernels ({@link FloatTileKernel}, {@link LaneConvKernel}, {@link FloatPairs}) run. This class itself does not
- * touch {@code jdk.incubator.vector}, so it loads on every JVM: the module is used only when the
- * JVM resolved it ({@code --add-modules jdk.incubator.vector}), the CPU has 256-bit vectors, and
- * {@code -Dpotaccel.vector=false} was not given. Otherwise callers run their portable C2 loops:
- * the same results up to floating-point rounding (the vector kernel fuses multiply and add).
+ * Whether the Vector API kernels ({@link FloatTileKernel}, {@link LaneConvKernel}, {@link
+ * FloatPairs}) run. This class itself does not touch {@code jdk.incubator.vector}, so it loads on
+ * every JVM: the module is used only when the JVM resolved it ({@code --add-modules
+ * jdk.incubator.vector}), the CPU has 256-bit vectors, and {@code -Dpotaccel.vector=false} was not
+ * given. Otherwise callers run their portable C2 loops: the same results up to floating-point
+ * rounding (the vector kernel fuses multiply and add).
  */
 public final class VectorKernels {
   private static final Logger log = LoggerFactory.getLogger(VectorKernels.class);

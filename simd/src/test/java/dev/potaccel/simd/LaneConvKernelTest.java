@@ -55,7 +55,8 @@ class LaneConvKernelTest {
               }
               long want = 0;
               for (int q = 0; q < kLen; q++) {
-                want += (long) w[3 + LaneConvKernel.ROWS * q + r] * (long) src[srcOff + pixBase[p] + kOffset[q] + l];
+                want += (long) w[3 + LaneConvKernel.ROWS * q + r]
+                    * (long) src[srcOff + pixBase[p] + kOffset[q] + l];
               }
               assertEquals(want, (long) got, "k " + kLen + ", r " + r + ", p " + p + ", l " + l);
             }
