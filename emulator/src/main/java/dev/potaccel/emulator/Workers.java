@@ -225,14 +225,26 @@ final class Workers {
     freeInts.offer(a);
   }
 
-  /** As {@link #acquireInts}, for floats; give it back with {@link #releaseFloats}. */
+  /**
+   * As {@link #acquireInts}, for floats; give it back with {@link #releaseFloats}. The largest
+   * array given back is kept (a one-slot cache: runs take one at a time, and layers of different
+   * sizes then share it instead of reallocating).
+   */
   float[] acquireFloats(int size) {
-    float[] a = freeFloats.poll();
-    return a != null && a.length >= size ? a : new float[size];
+    synchronized (freeFloats) {
+      float[] a = freeFloats.poll();
+      return a != null && a.length >= size ? a : new float[size];
+    }
   }
 
   void releaseFloats(float[] a) {
-    freeFloats.offer(a);
+    synchronized (freeFloats) {
+      float[] kept = freeFloats.peek();
+      if (kept == null || kept.length < a.length) {
+        freeFloats.clear();
+        freeFloats.offer(a);
+      }
+    }
   }
 
   /** Stops the pool's threads and drops the scratch buffers. */
