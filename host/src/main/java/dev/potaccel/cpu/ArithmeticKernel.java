@@ -19,6 +19,25 @@ final class ArithmeticKernel {
   private static final int WORK_PER_TASK = 1 << 15;
 
   static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes, ForkJoinPool pool) {
+    return run(node, in, outTypes, pool, false);
+  }
+
+  /** Add followed by Relu (the engine fuses the pair when nothing else reads the Add). */
+  static Tensor[] addWithRelu(Node node, Tensor[] in, List<TensorType> outTypes,
+      ForkJoinPool pool) {
+    Tensor[] out = run(node, in, outTypes, pool, in[0].dtype().isFloat());
+    if (!in[0].dtype().isFloat()) {
+      long[] v = out[0].longs().clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Math.max(v[i], 0L);
+      }
+      return new Tensor[] {Tensor.ofLongs(out[0].dtype(), out[0].shape(), v)};
+    }
+    return out;
+  }
+
+  private static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes,
+      ForkJoinPool pool, boolean relu) {
     Tensor a = in[0];
     Tensor b = in[1];
     int[] shape = OpKernel.outShape(node, outTypes, 0);
@@ -35,12 +54,24 @@ final class ArithmeticKernel {
       float[] out = new float[n];
       if (layout.rows == 1 && sa == 1 && sb == 1) {
         // equal shapes are one row: split the row itself
-        ParallelRange.run(pool, n, WORK_PER_TASK,
-            (from, to) -> floatRowDense(op, x, from, y, from, out, from, to - from));
+        ParallelRange.run(pool, n, WORK_PER_TASK, (from, to) -> {
+          floatRowDense(op, x, from, y, from, out, from, to - from);
+          if (relu) {
+            for (int i = from; i < to; i++) {
+              out[i] = Math.max(out[i], 0f);
+            }
+          }
+        });
         return new Tensor[] {Tensor.ofFloats(shape, out)};
       }
-      ParallelRange.run(pool, layout.rows, minRows, (from, to) -> layout.forRows(from, to,
-          (o, ao, bo) -> floatRow(op, x, ao, sa, y, bo, sb, out, o, len)));
+      ParallelRange.run(pool, layout.rows, minRows, (from, to) -> {
+        layout.forRows(from, to, (o, ao, bo) -> floatRow(op, x, ao, sa, y, bo, sb, out, o, len));
+        if (relu) {
+          for (int i = from * len; i < to * len; i++) {
+            out[i] = Math.max(out[i], 0f);
+          }
+        }
+      });
       return new Tensor[] {Tensor.ofFloats(shape, out)};
     }
     long[] x = a.longs();

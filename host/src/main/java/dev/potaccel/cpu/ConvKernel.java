@@ -18,6 +18,17 @@ final class ConvKernel {
   private ConvKernel() {}
 
   static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes, ForkJoinPool pool) {
+    return run(node, in, outTypes, pool, false);
+  }
+
+  /** Conv followed by Relu (the engine fuses the pair when nothing else reads the Conv). */
+  static Tensor[] runWithRelu(Node node, Tensor[] in, List<TensorType> outTypes,
+      ForkJoinPool pool) {
+    return run(node, in, outTypes, pool, true);
+  }
+
+  private static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes, ForkJoinPool pool,
+      boolean relu) {
     Tensor x = in[0];
     Tensor w = in[1];
     Tensor bias = in.length > 2 ? in[2] : null;
@@ -36,7 +47,7 @@ final class ConvKernel {
         : new Conv2dParams(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.kernel()[0],
             g.kernel()[1], g.strides()[0], g.strides()[1], g.padsBegin()[0], g.padsBegin()[1],
             g.padsEnd()[0], g.padsEnd()[1], g.dilations()[0], g.dilations()[1], group);
-    Conv2d.conv2d(p, x.floats(), w.floats(), bias == null ? null : bias.floats(), y, pool);
+    Conv2d.conv2d(p, x.floats(), w.floats(), bias == null ? null : bias.floats(), y, pool, relu);
     return new Tensor[] {Tensor.ofFloats(outShape, y)};
   }
 }

@@ -64,6 +64,36 @@ class CpuEngineTest {
     }
   }
 
+  /**
+   * Conv -> Relu and Add -> Relu pairs are fused when the Relu is the only reader; a Conv whose
+   * output is also read elsewhere must keep its unrectified values there, and an Add that is a
+   * graph output must stay unfused. Values worked by hand.
+   */
+  @Test
+  void fusesConvAndAddWithReluOnlyWhenReluIsTheOnlyReader() {
+    Graph g = graph(List.of(input("x", DataType.FLOAT, 1, 1, 2, 2)),
+        Map.of("w", floats(shape(1, 1, 1, 1), -1), "w2", floats(shape(1, 1, 1, 1), 2)),
+        List.of(node("c1", OpType.CONV, 13, List.of("x", "w"), List.of("c1")),
+            node("r1", OpType.RELU, 13, List.of("c1"), List.of("r1")),
+            node("c2", OpType.CONV, 13, List.of("x", "w2"), List.of("c2")),
+            node("r2", OpType.RELU, 13, List.of("c2"), List.of("r2")),
+            node("z", OpType.ADD, 13, List.of("r2", "c2"), List.of("z")),
+            node("a", OpType.ADD, 13, List.of("x", "x"), List.of("a")),
+            node("ra", OpType.RELU, 13, List.of("a"), List.of("ra")),
+            node("b", OpType.ADD, 13, List.of("x", "x"), List.of("b")),
+            node("rb", OpType.RELU, 13, List.of("b"), List.of("rb"))),
+        "r1", "z", "ra", "rb", "b");
+    try (CpuEngine engine = new CpuEngine(g, 2)) {
+      Map<String, Tensor> out = engine.run(Map.of("x", floats(shape(1, 1, 2, 2), 1, -2, 3, -4)));
+      int[] s = shape(1, 1, 2, 2);
+      assertTensor(s, new float[] {0, 2, 0, 4}, out.get("r1"));
+      assertTensor(s, new float[] {4, -4, 12, -8}, out.get("z"));
+      assertTensor(s, new float[] {2, 0, 6, 0}, out.get("ra"));
+      assertTensor(s, new float[] {2, 0, 6, 0}, out.get("rb"));
+      assertTensor(s, new float[] {2, -4, 6, -8}, out.get("b"));
+    }
+  }
+
   @Test
   void initializersAndGraphInputsAsOutputs() {
     Tensor w = floats(shape(2), 10, 20);

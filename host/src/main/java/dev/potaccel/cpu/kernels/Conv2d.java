@@ -54,7 +54,17 @@ public final class Conv2d {
    */
   public static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool) {
-    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT, VectorKernels.ENABLED);
+    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT, VectorKernels.ENABLED, false);
+  }
+
+  /**
+   * As {@link #conv2d(Conv2dParams, float[], float[], float[], float[], ForkJoinPool)}, then
+   * {@code y = max(y, 0)} when {@code relu} (Math.max: NaN stays NaN), in the write-out where the
+   * lane path runs.
+   */
+  public static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
+      ForkJoinPool pool, boolean relu) {
+    conv2d(p, x, w, bias, y, pool, PHASE_BUFFER_LIMIT, VectorKernels.ENABLED, relu);
   }
 
   /**
@@ -63,6 +73,11 @@ public final class Conv2d {
    */
   static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool, int phaseBufferLimit, boolean vector) {
+    conv2d(p, x, w, bias, y, pool, phaseBufferLimit, vector, false);
+  }
+
+  static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
+      ForkJoinPool pool, int phaseBufferLimit, boolean vector, boolean relu) {
     if (p == null) {
       throw new IllegalArgumentException("p is null");
     }
@@ -77,11 +92,22 @@ public final class Conv2d {
     PhasePlanes ph = new PhasePlanes(p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
         p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.dilationH(), p.dilationW());
     if (vector && LaneConv2d.applies(p)) {
-      LaneConv2d.conv2d(p, x, w, bias, y, pl);
-    } else if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
+      LaneConv2d.conv2d(p, x, w, bias, y, pl, relu);
+      return;
+    }
+    if (p.groupChannels() == 1 && p.groupOutputs() <= 2) {
       depthwise(p, ph, x, w, bias, y, pl);
     } else {
       im2colGemm(p, ph, x, w, bias, y, pl, phaseBufferLimit, vector);
+    }
+    if (relu) {
+      int n = p.outputSize();
+      ParallelTasks.run(n < (1 << 16) ? null : pl, (n + (1 << 15) - 1) >> 15, unused -> null,
+          (t, unused) -> {
+            for (int i = t << 15, end = Math.min(n, (t + 1) << 15); i < end; i++) {
+              y[i] = Math.max(y[i], 0f);
+            }
+          });
     }
   }
 

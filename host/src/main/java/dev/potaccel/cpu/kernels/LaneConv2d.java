@@ -23,9 +23,12 @@ final class LaneConv2d {
         && p.outH() * p.outW() >= 3;
   }
 
-  /** {@code y = conv(x, w) + bias}, as {@link Conv2d#conv2d}; only when {@link #applies}. */
+  /**
+   * {@code y = conv(x, w) + bias}, then {@code max(y, 0)} when {@code relu}, as {@link
+   * Conv2d#conv2d}; only when {@link #applies}.
+   */
   static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
-      ForkJoinPool pool) {
+      ForkJoinPool pool, boolean relu) {
     final int lanes = LaneConvKernel.LANES;
     final int rowsPerTile = LaneConvKernel.ROWS;
     final int c = p.c();
@@ -69,7 +72,7 @@ final class LaneConv2d {
       for (int b = b0; b < b1; b++) {
         LaneConvKernel.convolve(kg, packed, b * rowsPerTile * kg, planes, 0, kOffset, pixBase, 0,
             ohw, acc, 0, ohw * lanes);
-        transposeOut(p, acc, g, b * rowsPerTile, bias, y);
+        transposeOut(p, acc, g, b * rowsPerTile, bias, relu, y);
       }
     });
   }
@@ -122,7 +125,7 @@ final class LaneConv2d {
    * 16 outputs are written in a row (JDK 17 does not intrinsify the vector scatter).
    */
   private static void transposeOut(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
-      float[] y) {
+      boolean relu, float[] y) {
     int lanes = LaneConvKernel.LANES;
     int ohw = p.outH() * p.outW();
     int m = p.m();
@@ -137,8 +140,14 @@ final class LaneConv2d {
         int p1 = Math.min(ohw, p0 + 16);
         for (int l = 0; l < images; l++) {
           int dst = dst0 + l * imageStride;
-          for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
-            y[dst + px] = acc[a] + b;
+          if (relu) {
+            for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
+              y[dst + px] = Math.max(acc[a] + b, 0f);
+            }
+          } else {
+            for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
+              y[dst + px] = acc[a] + b;
+            }
           }
         }
       }
