@@ -210,21 +210,30 @@ class DevicePoolTest {
 
   private static void assertFailover(Mode mode, FaultyDevice.Kind kind, Duration timeout) {
     List<InferenceDevice> devices = emulators(lenet5, 2);
-    FaultyDevice faulty = new FaultyDevice(devices.get(0), kind, 3, 1);
+    // the first batch after the opening probe fails: with a fast emulator the other device can
+    // run most of a short stream alone, so the device must fail on whatever it gets first, and
+    // the stream is long enough (36 batches) that it does get one
+    FaultyDevice faulty = new FaultyDevice(devices.get(0), kind, 2, 1);
     devices.set(0, faulty);
+    List<List<Tensor>> stream = new ArrayList<>();
+    List<List<Tensor>> expected = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      stream.addAll(lenetBatches);
+      expected.addAll(lenetExpected);
+    }
     List<PoolEvent> heard = new CopyOnWriteArrayList<>();
     try (DevicePool pool = DevicePool.open(lenet5, devices,
         Options.of(mode).withRunTimeout(timeout), heard::add)) {
       List<CompletableFuture<List<Tensor>>> futures = new ArrayList<>();
-      for (List<Tensor> b : lenetBatches) {
+      for (List<Tensor> b : stream) {
         futures.add(pool.submit(b));
       }
       List<List<Tensor>> answers = new ArrayList<>();
       for (CompletableFuture<List<Tensor>> f : futures) {
         answers.add(f.join());
       }
-      assertSameOutputs(lenetExpected, answers);
-      assertEquals(lenetBatches.size(), pool.answered(), "every batch answered exactly once");
+      assertSameOutputs(expected, answers);
+      assertEquals(stream.size(), pool.answered(), "every batch answered exactly once");
       assertEquals(0, pool.failed());
       assertEquals(1, faulty.faults());
       assertEquals(List.of("emulator#1"), pool.healthyDevices());
@@ -247,7 +256,7 @@ class DevicePoolTest {
       assertTrue(pool.reinstate("emulator#0"));
       assertEquals(List.of("emulator#0", "emulator#1"), pool.healthyDevices());
       int before = faulty.calls();
-      assertSameOutputs(lenetExpected, pool.runAll(lenetBatches));
+      assertSameOutputs(expected, pool.runAll(stream));
       assertTrue(faulty.calls() > before, "the reinstated device ran batches");
       assertTrue(pool.events().stream().anyMatch(e -> e.kind() == PoolEvent.Kind.REINSTATED));
     }
