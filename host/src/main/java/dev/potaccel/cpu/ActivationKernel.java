@@ -24,7 +24,8 @@ final class ActivationKernel {
       return new Tensor[] {clipIntegers(node, in)};
     }
     float[] x = in[0].floats();
-    float[] y = new float[x.length];
+    // Relu writes every element: a recycled array will do
+    float[] y = node.op() == OpType.RELU ? RunBuffers.forOutput(x.length) : new float[x.length];
     switch (node.op()) {
       case RELU -> ParallelRange.run(pool, x.length, MIN_CHUNK, (from, to) -> {
         for (int i = from; i < to; i++) {

@@ -51,7 +51,7 @@ final class ArithmeticKernel {
     if (a.dtype().isFloat()) {
       float[] x = a.floats();
       float[] y = b.floats();
-      float[] out = new float[n];
+      float[] out = RunBuffers.forOutput(n); // every element is written below
       if (layout.rows == 1 && sa == 1 && sb == 1) {
         // equal shapes are one row: split the row itself
         ParallelRange.run(pool, n, WORK_PER_TASK, (from, to) -> {

@@ -33,9 +33,9 @@ final class ConvKernel {
     Tensor w = in[1];
     Tensor bias = in.length > 2 ? in[2] : null;
     int[] outShape = OpKernel.outShape(node, outTypes, 0);
-    float[] y = new float[Math.toIntExact(Tensor.elementCount(outShape))];
-    if (y.length == 0 || x.size() == 0) {
-      return new Tensor[] {Tensor.ofFloats(outShape, y)};
+    int ny = Math.toIntExact(Tensor.elementCount(outShape));
+    if (ny == 0 || x.size() == 0) {
+      return new Tensor[] {Tensor.ofFloats(outShape, new float[ny])};
     }
     int r = x.rank();
     WindowGeometry g = WindowGeometry.resolve(node, Arrays.copyOfRange(x.shape(), 2, r),
@@ -47,6 +47,8 @@ final class ConvKernel {
         : new Conv2dParams(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.kernel()[0],
             g.kernel()[1], g.strides()[0], g.strides()[1], g.padsBegin()[0], g.padsBegin()[1],
             g.padsEnd()[0], g.padsEnd()[1], g.dilations()[0], g.dilations()[1], group);
+    // the lane path writes every output: a recycled array will do
+    float[] y = Conv2d.writesEveryOutput(p) ? RunBuffers.forOutput(ny) : new float[ny];
     Conv2d.conv2d(p, x.floats(), w.floats(), bias == null ? null : bias.floats(), y, pool, relu);
     return new Tensor[] {Tensor.ofFloats(outShape, y)};
   }

@@ -39,6 +39,9 @@ public final class CpuEngine implements AutoCloseable {
   private final String[] slotNames;
   private final int[] outputSlots;
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  /** Most arrays kept between runs ({@link RunBuffers}). */
+  private static final int SPARE_MAX = 32;
+  private final List<float[]> spare = new ArrayList<>();
   private boolean closed; // written under the write lock, read under the read lock
 
   /** One node of the plan: its kernel, where its operands live, what to drop after it. */
@@ -222,13 +225,21 @@ public final class CpuEngine implements AutoCloseable {
       }
       Tensor[] slots = constantSlots.clone();
       bindInputs(inputs, slots);
-      for (Step step : steps) {
-        execute(step, slots);
+      RunBuffers buffers = new RunBuffers();
+      buffers.adopt(takeSpare());
+      RunBuffers previous = buffers.enter();
+      try {
+        for (Step step : steps) {
+          execute(step, slots, buffers);
+        }
+      } finally {
+        buffers.leave(previous);
       }
       Map<String, Tensor> out = new LinkedHashMap<>();
       for (int o = 0; o < outputSlots.length; o++) {
         out.put(graph.outputs().get(o).name(), slots[outputSlots[o]]);
       }
+      giveSpare(buffers.spare());
       return out;
     } finally {
       lock.unlock();
@@ -282,7 +293,26 @@ public final class CpuEngine implements AutoCloseable {
     return true;
   }
 
-  private void execute(Step step, Tensor[] slots) {
+  /** Recycled arrays a finished run left free, for the next one (at most {@link #SPARE_MAX}). */
+  private List<float[]> takeSpare() {
+    synchronized (spare) {
+      List<float[]> out = new ArrayList<>(spare);
+      spare.clear();
+      return out;
+    }
+  }
+
+  private void giveSpare(List<float[]> arrays) {
+    synchronized (spare) {
+      for (float[] a : arrays) {
+        if (spare.size() < SPARE_MAX) {
+          spare.add(a);
+        }
+      }
+    }
+  }
+
+  private void execute(Step step, Tensor[] slots, RunBuffers buffers) {
     Node node = step.node();
     int n = step.inputSlots().length;
     Tensor[] args = new Tensor[n];
@@ -317,8 +347,10 @@ public final class CpuEngine implements AutoCloseable {
             + i + ", shape inference says " + want);
       }
       slots[outs[i]] = t;
+      buffers.hold(t);
     }
     for (int slot : step.releaseAfter()) {
+      buffers.drop(slots[slot]);
       slots[slot] = null;
     }
   }

@@ -94,6 +94,32 @@ class CpuEngineTest {
     }
   }
 
+  /**
+   * Output arrays are recycled between nodes and runs (RunBuffers): what a run returned must
+   * never be overwritten by a later run, nor an input by the run it is given to.
+   */
+  @Test
+  void recycledBuffersNeverOverwriteReturnedOutputsOrInputs() {
+    Graph g = graph(List.of(input("x", DataType.FLOAT, 4)), Map.of(),
+        List.of(node("r", OpType.RELU, 13, List.of("x"), List.of("r")),
+            node("s", OpType.ADD, 13, List.of("r", "r"), List.of("s")),
+            node("t", OpType.RELU, 13, List.of("s"), List.of("t")),
+            node("u", OpType.ADD, 13, List.of("t", "x"), List.of("u"))),
+        "u");
+    try (CpuEngine engine = new CpuEngine(g, 1)) {
+      Tensor x1 = floats(shape(4), -1, 2, -3, 4);
+      Tensor first = engine.run(Map.of("x", x1)).get("u");
+      assertTensor(shape(4), new float[] {-1, 6, -3, 12}, first);
+      for (int i = 0; i < 3; i++) {
+        Tensor x2 = floats(shape(4), 5, -6, 7, -8);
+        assertTensor(shape(4), new float[] {15, -6, 21, -8}, engine.run(Map.of("x", x2)).get("u"));
+        assertTensor(shape(4), new float[] {5, -6, 7, -8}, x2);
+      }
+      assertTensor(shape(4), new float[] {-1, 6, -3, 12}, first);
+      assertTensor(shape(4), new float[] {-1, 2, -3, 4}, x1);
+    }
+  }
+
   @Test
   void initializersAndGraphInputsAsOutputs() {
     Tensor w = floats(shape(2), 10, 20);

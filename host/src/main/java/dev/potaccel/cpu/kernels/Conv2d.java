@@ -45,6 +45,14 @@ public final class Conv2d {
   private Conv2d() {}
 
   /**
+   * True if {@link #conv2d} writes every element of {@code y} for these parameters (the lane
+   * path), so {@code y} may hold anything beforehand; false where it may rely on zeros.
+   */
+  public static boolean writesEveryOutput(Conv2dParams p) {
+    return VectorKernels.ENABLED && LaneConv2d.applies(p);
+  }
+
+  /**
    * Computes {@code y = conv(x, w) + bias}. Arrays may be longer than needed; only the leading
    * elements are used. y must not overlap x or w.
    *
