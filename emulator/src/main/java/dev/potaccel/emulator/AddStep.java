@@ -2,7 +2,7 @@ package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.Activation;
 import dev.potaccel.protocol.pkg.AddCommand;
-import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.CodeKernels;
 import dev.potaccel.simd.VectorKernels;
 import java.util.Arrays;
 
@@ -108,8 +108,8 @@ final class AddStep implements Step {
   /** {@code y[from, to)} from {@code a} and {@code b}. */
   private void addRange(byte[] a, byte[] b, byte[] y, int from, int to) {
     int shift = requant.shifts()[0];
-    if (VectorKernels.ENABLED && !requant.leaky() && CodeAdd.covers(shift)) {
-      CodeAdd.add(a, signedA, shiftA, b, signedB, shiftB, shift, requant.lo(), requant.hi(), y,
+    if (VectorKernels.ENABLED && !requant.leaky() && CodeKernels.covers(shift)) {
+      CodeKernels.add(a, signedA, shiftA, b, signedB, shiftB, shift, requant.lo(), requant.hi(), y,
           from, to);
       return;
     }

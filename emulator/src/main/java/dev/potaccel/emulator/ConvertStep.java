@@ -1,7 +1,7 @@
 package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.ConvertCommand;
-import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.CodeKernels;
 import dev.potaccel.simd.VectorKernels;
 
 /**
@@ -67,7 +67,7 @@ final class ConvertStep implements Step {
   static byte[] quantize(float[] values, int frac, int lo, int hi) {
     byte[] q = new byte[values.length];
     if (VectorKernels.ENABLED && frac >= -126 && frac <= 127) {
-      CodeAdd.quantize(values, Math.scalb(1.0f, frac), lo, hi, q, 0, values.length);
+      CodeKernels.quantize(values, Math.scalb(1.0f, frac), lo, hi, q, 0, values.length);
       return q;
     }
     double scale = Math.scalb(1.0, frac);

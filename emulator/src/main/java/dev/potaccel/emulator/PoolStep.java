@@ -2,7 +2,7 @@ package dev.potaccel.emulator;
 
 import dev.potaccel.protocol.pkg.PoolCommand;
 import dev.potaccel.protocol.pkg.PoolKind;
-import dev.potaccel.simd.CodeAdd;
+import dev.potaccel.simd.CodeKernels;
 import dev.potaccel.simd.VectorKernels;
 
 /**
@@ -166,7 +166,7 @@ final class PoolStep implements Step {
       run.workers.parallelFor(ConvStep.ceilDiv(planes, perTask), t -> {
         int end = Math.min(planes, (t + 1) * perTask);
         for (int plane = t * perTask; plane < end; plane++) {
-          if (fullWindows2x2 && VectorKernels.ENABLED && lanes == CodeAdd.lanes()) {
+          if (fullWindows2x2 && VectorKernels.ENABLED && lanes == CodeKernels.lanes()) {
             maxPlaneLanes(x, plane * h * w * lanes, y, plane * oh * ow * lanes);
             continue;
           }
@@ -194,11 +194,11 @@ final class PoolStep implements Step {
 
   /** 2 x 2 max pooling of one lane-layout plane whose windows all lie inside it. */
   private void maxPlaneLanes(byte[] x, int xBase, byte[] y, int yBase) {
-    int lanes = CodeAdd.lanes();
+    int lanes = CodeKernels.lanes();
     int rowStride = w * lanes;
     for (int oy = 0; oy < oh; oy++) {
       for (int ox = 0; ox < ow; ox++) {
-        CodeAdd.max2x2(x, xBase + ((oy * sh) * w + ox * sw) * lanes, rowStride, signed, lo, hi, y,
+        CodeKernels.max2x2(x, xBase + ((oy * sh) * w + ox * sw) * lanes, rowStride, signed, lo, hi, y,
             yBase + (oy * ow + ox) * lanes);
       }
     }

@@ -20,7 +20,7 @@ final class Workers {
   private final int columns;
   private final ConcurrentLinkedQueue<Scratch> free = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<int[]> freeInts = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<float[]> freeFloats = new ConcurrentLinkedQueue<>();
+  private float[] spareFloats; // guarded by this
 
   /**
    * Scratch for one convolution task: a panel of activation rows and accumulator rows, as ints
@@ -230,20 +230,15 @@ final class Workers {
    * array given back is kept (a one-slot cache: runs take one at a time, and layers of different
    * sizes then share it instead of reallocating).
    */
-  float[] acquireFloats(int size) {
-    synchronized (freeFloats) {
-      float[] a = freeFloats.poll();
-      return a != null && a.length >= size ? a : new float[size];
-    }
+  synchronized float[] acquireFloats(int size) {
+    float[] a = spareFloats;
+    spareFloats = null;
+    return a != null && a.length >= size ? a : new float[size];
   }
 
-  void releaseFloats(float[] a) {
-    synchronized (freeFloats) {
-      float[] kept = freeFloats.peek();
-      if (kept == null || kept.length < a.length) {
-        freeFloats.clear();
-        freeFloats.offer(a);
-      }
+  synchronized void releaseFloats(float[] a) {
+    if (spareFloats == null || spareFloats.length < a.length) {
+      spareFloats = a;
     }
   }
 
@@ -254,6 +249,8 @@ final class Workers {
     }
     free.clear();
     freeInts.clear();
-    freeFloats.clear();
+    synchronized (this) {
+      spareFloats = null;
+    }
   }
 }

@@ -22,18 +22,13 @@ final class ArithmeticKernel {
     return run(node, in, outTypes, pool, false);
   }
 
-  /** Add followed by Relu (the engine fuses the pair when nothing else reads the Add). */
+  /**
+   * Add followed by Relu (the engine fuses the pair when nothing else reads the Add). Relu takes
+   * FLOAT only: on integers the Relu node's own type check refuses the pair, as it would unfused.
+   */
   static Tensor[] addWithRelu(Node node, Tensor[] in, List<TensorType> outTypes,
       ForkJoinPool pool) {
-    Tensor[] out = run(node, in, outTypes, pool, in[0].dtype().isFloat());
-    if (!in[0].dtype().isFloat()) {
-      long[] v = out[0].longs().clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = Math.max(v[i], 0L);
-      }
-      return new Tensor[] {Tensor.ofLongs(out[0].dtype(), out[0].shape(), v)};
-    }
-    return out;
+    return run(node, in, outTypes, pool, in[0].dtype().isFloat());
   }
 
   private static Tensor[] run(Node node, Tensor[] in, List<TensorType> outTypes,

@@ -23,6 +23,7 @@ import dev.potaccel.graph.Node;
 import dev.potaccel.graph.OpType;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.graph.TensorType;
+import dev.potaccel.graph.UnsupportedOperatorException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,17 @@ class CpuEngineTest {
       assertTensor(s, new float[] {2, 0, 6, 0}, out.get("ra"));
       assertTensor(s, new float[] {2, 0, 6, 0}, out.get("rb"));
       assertTensor(s, new float[] {2, -4, 6, -8}, out.get("b"));
+    }
+    // an integer Add before a Relu: refused by the Relu node, fused or not
+    Graph ints = graph(List.of(input("x", DataType.INT64, 3)), Map.of(),
+        List.of(node("a", OpType.ADD, 14, List.of("x", "x"), List.of("a")),
+            node("r", OpType.RELU, 14, List.of("a"), List.of("r"))),
+        "r");
+    try (CpuEngine engine = new CpuEngine(ints, 1)) {
+      UnsupportedOperatorException e = assertThrows(UnsupportedOperatorException.class,
+          () -> engine.run(Map.of("x", TestGraphs.longs(DataType.INT64, shape(3), -1, 2, -3))));
+      assertTrue(e.getMessage().contains("node 'r' (Relu)") && e.getMessage().contains("INT64"),
+          e.getMessage());
     }
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class CodeAddTest {
+class CodeKernelsTest {
 
   /** The double formula of docs/accelerator.md §1.1, the reference. */
   private static int reference(float v, int frac, int lo, int hi) {
@@ -45,7 +45,7 @@ class CodeAddTest {
           x[special.length + i] = special[i] / scale;
         }
         byte[] q = new byte[x.length];
-        CodeAdd.quantize(x, scale, range[0], range[1], q, 0, x.length);
+        CodeKernels.quantize(x, scale, range[0], range[1], q, 0, x.length);
         for (int i = 0; i < x.length; i++) {
           int want = reference(x[i], frac, range[0], range[1]);
           int got = range[0] < 0 ? q[i] : q[i] & 0xFF;

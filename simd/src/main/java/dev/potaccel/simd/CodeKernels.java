@@ -9,12 +9,13 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The accelerator's residual add on 8-bit codes (docs/accelerator.md §3.3), vectorized: both inputs
- * widened and aligned by left shifts, summed in int32, rounding-shifted and saturated; max pooling
- * on lane-layout codes; and the float-to-code input conversion. C2 leaves these byte loops scalar.
- * Use only when {@link VectorKernels#ENABLED}.
+ * Vector kernels on the accelerator's 8-bit codes, for the emulator: the residual add
+ * (docs/accelerator.md §3.3: both inputs widened and aligned by left shifts, summed in int32,
+ * rounding-shifted and saturated), 2 x 2 max pooling on lane-layout codes, and the float-to-code
+ * input conversion. C2 leaves these byte loops scalar. Use only when {@link
+ * VectorKernels#ENABLED}.
  */
-public final class CodeAdd {
+public final class CodeKernels {
   private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
   private static final float MAGIC1 = 1.5f * (1 << 23);
@@ -25,7 +26,7 @@ public final class CodeAdd {
   /** Most negative shift (a left shift) handled: larger ones saturate differently, see below. */
   public static final int MIN_SHIFT = -22;
 
-  private CodeAdd() {}
+  private CodeKernels() {}
 
   /** True if {@link #add} covers output shift {@code shift}. */
   public static boolean covers(int shift) {
