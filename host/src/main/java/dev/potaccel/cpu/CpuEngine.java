@@ -1,5 +1,10 @@
 package dev.potaccel.cpu;
 
+import dev.potaccel.cpu.kernels.Conv2dParams;
+import dev.potaccel.cpu.kernels.LaneConv2d;
+import dev.potaccel.cpu.kernels.LaneKernels;
+import dev.potaccel.cpu.kernels.LaneTensor;
+import dev.potaccel.graph.DataType;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.GraphException;
 import dev.potaccel.graph.Node;
@@ -46,7 +51,24 @@ public final class CpuEngine implements AutoCloseable {
 
   /** One node of the plan: its kernel, where its operands live, what to drop after it. */
   private record Step(Node node, OpKernel kernel, int[] inputSlots, int[] outputSlots,
-      int[] releaseAfter) {}
+      int[] releaseAfter, Form form) {}
+
+  /**
+   * What the plan decided beyond the kernel. {@code relu}: the step writes max(0, .) for a Relu
+   * fused into it. {@code passThrough}: a fused Relu, which hands its input on. {@code
+   * laneOut}: every reader takes the output as a {@link LaneTensor}. {@code absorbs}: for a
+   * Conv that only an Add reads, that Add's step (else -1): when the Add's other operand, {@code
+   * residualSlot}, is a lane tensor of the Conv's shape, the Conv adds it (and applies the Add's
+   * fused Relu when {@code absorbRelu}) and the Add hands input {@code absorbedInput} on.
+   */
+  private record Form(boolean relu, boolean passThrough, boolean laneOut, int absorbs,
+      int residualSlot, boolean absorbRelu, int absorbedInput) {
+    static final Form PLAIN = new Form(false, false, false, -1, -1, false, -1);
+  }
+
+  /** The slots and lane tensors of one run, and the Adds its Convs absorbed. */
+  private record RunState(Tensor[] slots, LaneTensor[] lanes, boolean[] absorbed,
+      RunBuffers buffers) {}
 
   /**
    * @param threads worker threads for the kernels; zero or less means one per available processor
@@ -148,12 +170,15 @@ public final class CpuEngine implements AutoCloseable {
     for (int s = 0; s < kernels.length; s++) {
       kernels[s] = OpKernel.of(nodes.get(s).op());
     }
-    fuseConvRelu(nodes, nodeInputs, nodeOutputs, keep, kernels);
+    Form[] forms = new Form[nodes.size()];
+    Arrays.fill(forms, Form.PLAIN);
+    fuse(nodes, nodeInputs, nodeOutputs, keep, kernels, forms);
+    markLaneOutputs(nodes, nodeInputs, nodeOutputs, keep, forms);
     Step[] plan = new Step[nodes.size()];
     for (int s = 0; s < plan.length; s++) {
       Node node = nodes.get(s);
       plan[s] = new Step(node, kernels[s], nodeInputs[s], nodeOutputs[s],
-          release.get(s).stream().mapToInt(Integer::intValue).toArray());
+          release.get(s).stream().mapToInt(Integer::intValue).toArray(), forms[s]);
     }
     return plan;
   }
@@ -161,17 +186,26 @@ public final class CpuEngine implements AutoCloseable {
   /**
    * A Conv or Add whose output only a Relu reads (and is not a graph output) writes max(0, .)
    * itself, and that Relu passes its input on: one pass over the activation and one allocation
-   * fewer (ResNet-20 at batch 64 on 2 threads: 49 ms a batch instead of 55).
+   * fewer (ResNet-20 at batch 64 on 2 threads: 49 ms a batch instead of 55). An Add of a Conv
+   * output that only the Add reads and of a value computed before that Conv may be absorbed by
+   * the Conv at run time (when both are lane tensors): of two such Convs, the later one.
    */
-  private void fuseConvRelu(List<Node> nodes, int[][] nodeInputs, int[][] nodeOutputs,
-      boolean[] keep, OpKernel[] kernels) {
+  private void fuse(List<Node> nodes, int[][] nodeInputs, int[][] nodeOutputs, boolean[] keep,
+      OpKernel[] kernels, Form[] forms) {
     int[] readers = new int[slotCount];
     int[] reader = new int[slotCount];
+    int[] producer = new int[slotCount];
+    Arrays.fill(producer, -1);
     for (int s = 0; s < nodes.size(); s++) {
       for (int slot : nodeInputs[s]) {
         if (slot >= 0) {
           readers[slot]++;
           reader[slot] = s;
+        }
+      }
+      for (int slot : nodeOutputs[s]) {
+        if (slot >= 0) {
+          producer[slot] = s;
         }
       }
     }
@@ -188,8 +222,94 @@ public final class CpuEngine implements AutoCloseable {
       if (nodes.get(r).op() == OpType.RELU && nodeInputs[r].length == 1) {
         kernels[s] = op == OpType.CONV ? ConvKernel::runWithRelu : ArithmeticKernel::addWithRelu;
         kernels[r] = (node, in, types, pool) -> new Tensor[] {in[0]};
+        forms[s] = new Form(true, false, false, -1, -1, false, -1);
+        forms[r] = new Form(false, true, false, -1, -1, false, -1);
       }
     }
+    for (int s = 0; s < nodes.size(); s++) {
+      if (nodes.get(s).op() != OpType.ADD || nodeInputs[s].length != 2
+          || nodeOutputs[s].length != 1) {
+        continue;
+      }
+      int best = -1;
+      for (int i = 0; i < 2; i++) {
+        int mine = nodeInputs[s][i];
+        int other = nodeInputs[s][1 - i];
+        if (mine < 0 || other < 0 || mine == other || readers[mine] != 1 || keep[mine]) {
+          continue;
+        }
+        int conv = producer[mine];
+        if (conv < 0 || nodes.get(conv).op() != OpType.CONV || forms[conv].relu()
+            || producer[other] < 0 || producer[other] >= conv) {
+          continue;
+        }
+        if (best < 0 || conv > producer[nodeInputs[s][best]]) {
+          best = i;
+        }
+      }
+      if (best >= 0) {
+        int conv = producer[nodeInputs[s][best]];
+        forms[conv] = new Form(false, false, false, s, nodeInputs[s][1 - best],
+            forms[s].relu(), -1);
+        forms[s] = new Form(forms[s].relu(), false, false, -1, -1, false, best);
+      }
+    }
+  }
+
+  /**
+   * Marks the outputs every reader of which takes a {@link LaneTensor}: Conv (ungrouped, as its
+   * data input), Add, Relu, GlobalAveragePool, and a pass-through whose own output is marked.
+   * Graph outputs are never marked. Steps run in order, so readers are decided first, backwards.
+   */
+  private void markLaneOutputs(List<Node> nodes, int[][] nodeInputs, int[][] nodeOutputs,
+      boolean[] keep, Form[] forms) {
+    List<List<int[]>> readersOf = new ArrayList<>();
+    for (int slot = 0; slot < slotCount; slot++) {
+      readersOf.add(new ArrayList<>());
+    }
+    for (int s = 0; s < nodes.size(); s++) {
+      for (int i = 0; i < nodeInputs[s].length; i++) {
+        if (nodeInputs[s][i] >= 0) {
+          readersOf.get(nodeInputs[s][i]).add(new int[] {s, i});
+        }
+      }
+    }
+    boolean[] lane = new boolean[slotCount];
+    for (int s = nodes.size() - 1; s >= 0; s--) {
+      if (nodeOutputs[s].length != 1 || nodeOutputs[s][0] < 0 || !makesLanes(nodes.get(s))
+          && !forms[s].passThrough()) {
+        continue;
+      }
+      int out = nodeOutputs[s][0];
+      boolean all = !keep[out] && !readersOf.get(out).isEmpty();
+      for (int[] r : readersOf.get(out)) {
+        all &= forms[r[0]].passThrough() ? lane[nodeOutputs[r[0]][0]]
+            : readsLanes(nodes.get(r[0]), r[1]);
+      }
+      lane[out] = all;
+      if (all) {
+        Form f = forms[s];
+        forms[s] = new Form(f.relu(), f.passThrough(), true, f.absorbs(), f.residualSlot(),
+            f.absorbRelu(), f.absorbedInput());
+      }
+    }
+  }
+
+  private static boolean makesLanes(Node node) {
+    return switch (node.op()) {
+      case CONV -> node.attributes().getInt("group", 1) == 1;
+      case ADD, RELU -> true;
+      default -> false;
+    };
+  }
+
+  private static boolean readsLanes(Node node, int input) {
+    return switch (node.op()) {
+      case CONV -> input == 0 && node.attributes().getInt("group", 1) == 1;
+      case ADD -> node.inputs().size() == 2;
+      case RELU, GLOBAL_AVERAGE_POOL -> input == 0;
+      default -> false;
+    };
   }
 
   /** The values dropped right after the named node ran (for tests of the plan). */
@@ -200,6 +320,17 @@ public final class CpuEngine implements AutoCloseable {
       }
     }
     throw new IllegalArgumentException("no node '" + nodeName + "'");
+  }
+
+  /** The values the plan keeps as lane tensors, in node order (for tests of the plan). */
+  List<String> laneValues() {
+    List<String> names = new ArrayList<>();
+    for (Step step : steps) {
+      if (step.form().laneOut()) {
+        names.add(slotNames[step.outputSlots()[0]]);
+      }
+    }
+    return names;
   }
 
   public Graph graph() {
@@ -228,9 +359,11 @@ public final class CpuEngine implements AutoCloseable {
       RunBuffers buffers = new RunBuffers();
       buffers.adopt(takeSpare());
       RunBuffers previous = buffers.enter();
+      RunState state = new RunState(slots, new LaneTensor[slotCount], new boolean[steps.length],
+          buffers);
       try {
-        for (Step step : steps) {
-          execute(step, slots, buffers);
+        for (int s = 0; s < steps.length; s++) {
+          execute(s, state);
         }
       } finally {
         buffers.leave(previous);
@@ -312,24 +445,61 @@ public final class CpuEngine implements AutoCloseable {
     }
   }
 
-  private void execute(Step step, Tensor[] slots, RunBuffers buffers) {
+  private void execute(int index, RunState st) {
+    Step step = steps[index];
+    Node node = step.node();
+    Form form = step.form();
+    int[] outs = step.outputSlots();
+    if (form.passThrough() || (form.absorbedInput() >= 0 && st.absorbed()[index])) {
+      // the node's own type checks still apply (a fused Relu refuses integers as unfused)
+      try {
+        ShapeInference.infer(node, argTypes(step, st));
+      } catch (GraphException e) {
+        throw failure(node, e);
+      }
+      int from = step.inputSlots()[form.passThrough() ? 0 : form.absorbedInput()];
+      put(st, outs[0], st.slots()[from], st.lanes()[from]);
+    } else {
+      run(step, st);
+    }
+    for (int slot : outs) {
+      if (slot >= 0 && !form.laneOut() && st.slots()[slot] == null && st.lanes()[slot] != null) {
+        materialize(st, slot);
+      }
+    }
+    for (int slot : step.releaseAfter()) {
+      st.buffers().drop(st.slots()[slot]);
+      if (st.lanes()[slot] != null) {
+        st.buffers().drop(st.lanes()[slot].data());
+      }
+      st.slots()[slot] = null;
+      st.lanes()[slot] = null;
+    }
+  }
+
+  private void run(Step step, RunState st) {
     Node node = step.node();
     int n = step.inputSlots().length;
     Tensor[] args = new Tensor[n];
-    List<TensorType> argTypes = new ArrayList<>(n);
+    LaneTensor[] laneArgs = new LaneTensor[n];
     for (int i = 0; i < n; i++) {
       int slot = step.inputSlots()[i];
-      args[i] = slot < 0 ? null : slots[slot];
-      if (slot >= 0 && args[i] == null) {
-        throw new IllegalStateException(node.label() + ": input '" + node.input(i)
-            + "' was released before its last reader");
-      }
-      argTypes.add(args[i] == null ? null : typeOf(args[i]));
+      args[i] = slot < 0 ? null : st.slots()[slot];
+      laneArgs[i] = slot < 0 ? null : st.lanes()[slot];
     }
+    List<TensorType> argTypes = argTypes(step, st);
     Tensor[] results;
     List<TensorType> outTypes;
     try {
       outTypes = ShapeInference.infer(node, argTypes);
+      if (runOnLanes(step, args, laneArgs, outTypes, st)) {
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        if (args[i] == null && laneArgs[i] != null) {
+          args[i] = materialize(st, step.inputSlots()[i]);
+        }
+      }
       results = step.kernel().run(node, args, outTypes, pool);
     } catch (GraphException | ArithmeticException e) {
       throw failure(node, e);
@@ -346,13 +516,141 @@ public final class CpuEngine implements AutoCloseable {
         throw new IllegalStateException(node.label() + ": kernel produced " + t + " for output "
             + i + ", shape inference says " + want);
       }
-      slots[outs[i]] = t;
-      buffers.hold(t);
+      put(st, outs[i], t, null);
     }
-    for (int slot : step.releaseAfter()) {
-      buffers.drop(slots[slot]);
-      slots[slot] = null;
+  }
+
+  /** The operands' types, from their NCHW or lane form; fails on a released operand. */
+  private static List<TensorType> argTypes(Step step, RunState st) {
+    Node node = step.node();
+    List<TensorType> types = new ArrayList<>(step.inputSlots().length);
+    for (int i = 0; i < step.inputSlots().length; i++) {
+      int slot = step.inputSlots()[i];
+      Tensor t = slot < 0 ? null : st.slots()[slot];
+      LaneTensor l = slot < 0 ? null : st.lanes()[slot];
+      if (slot >= 0 && t == null && l == null) {
+        throw new IllegalStateException(node.label() + ": input '" + node.input(i)
+            + "' was released before its last reader");
+      }
+      types.add(t != null ? typeOf(t) : l != null ? TensorType.of(DataType.FLOAT, l.shape())
+          : null);
     }
+    return types;
+  }
+
+  /**
+   * Runs the step on lane tensors when its operator, operands and plan allow it; false leaves
+   * it to the NCHW kernel. A Conv takes a lane input or makes a lane output (absorbing its Add
+   * when the residual is a lane tensor of its shape); Add and Relu work on lane tensors when
+   * their output is marked; GlobalAveragePool reads one into NCHW.
+   */
+  private boolean runOnLanes(Step step, Tensor[] args, LaneTensor[] laneArgs,
+      List<TensorType> outTypes, RunState st) {
+    Node node = step.node();
+    Form form = step.form();
+    int out = step.outputSlots().length == 1 ? step.outputSlots()[0] : -1;
+    if (out < 0) {
+      return false;
+    }
+    switch (node.op()) {
+      case CONV -> {
+        LaneTensor xl = laneArgs[0];
+        Tensor w = args[1];
+        Tensor bias = args.length > 2 ? args[2] : null;
+        if ((xl == null && !form.laneOut()) || (xl == null && !args[0].dtype().isFloat())
+            || w == null || !w.dtype().isFloat() || w.rank() != 4
+            || (bias != null && !bias.dtype().isFloat())) {
+          return false;
+        }
+        int[] xs = xl != null ? xl.shape() : args[0].shape();
+        if (xs.length != 4) {
+          return false;
+        }
+        Conv2dParams p = ConvKernel.params(step.node(), xs, w.shape());
+        int[] shape = OpKernel.outShape(node, outTypes, 0);
+        if (!LaneConv2d.applies(p) || !Arrays.equals(shape, new int[] {p.n(), p.m(), p.outH(),
+            p.outW()})) {
+          return false;
+        }
+        float[] x = xl == null ? args[0].floats() : null;
+        float[] b = bias == null ? null : bias.floats();
+        if (!form.laneOut()) {
+          float[] y = RunBuffers.forOutput(p.outputSize());
+          LaneConv2d.conv2d(p, null, xl, w.floats(), b, y, null, null, form.relu(), pool);
+          put(st, out, Tensor.ofFloats(shape, y), null);
+          return true;
+        }
+        LaneTensor residual = form.absorbs() >= 0 ? st.lanes()[form.residualSlot()] : null;
+        boolean relu = form.relu();
+        LaneTensor y = new LaneTensor(p.n(), p.m(), p.outH(), p.outW(),
+            RunBuffers.forOutput(LaneTensor.length(p.n(), p.m(), p.outH(), p.outW())));
+        if (residual != null && residual.sameShape(y)) {
+          relu = form.absorbRelu();
+          st.absorbed()[form.absorbs()] = true;
+        } else {
+          residual = null;
+        }
+        LaneConv2d.conv2d(p, x, xl, w.floats(), b, null, y, residual, relu, pool);
+        put(st, out, null, y);
+        return true;
+      }
+      case ADD -> {
+        if (!form.laneOut() || laneArgs[0] == null || laneArgs[1] == null
+            || !laneArgs[0].sameShape(laneArgs[1])) {
+          return false;
+        }
+        LaneTensor a = laneArgs[0];
+        LaneTensor y = new LaneTensor(a.n(), a.c(), a.h(), a.w(),
+            RunBuffers.forOutput(LaneTensor.length(a.n(), a.c(), a.h(), a.w())));
+        LaneKernels.add(a, laneArgs[1], form.relu(), y, pool);
+        put(st, out, null, y);
+        return true;
+      }
+      case RELU -> {
+        if (!form.laneOut() || laneArgs[0] == null) {
+          return false;
+        }
+        LaneTensor a = laneArgs[0];
+        LaneTensor y = new LaneTensor(a.n(), a.c(), a.h(), a.w(),
+            RunBuffers.forOutput(LaneTensor.length(a.n(), a.c(), a.h(), a.w())));
+        LaneKernels.relu(a, y, pool);
+        put(st, out, null, y);
+        return true;
+      }
+      case GLOBAL_AVERAGE_POOL -> {
+        if (laneArgs[0] == null) {
+          return false;
+        }
+        float[] y = new float[laneArgs[0].n() * laneArgs[0].c()];
+        LaneKernels.globalAveragePool(laneArgs[0], y);
+        put(st, out, Tensor.ofFloats(OpKernel.outShape(node, outTypes, 0), y), null);
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  /** The slot now holds {@code t} and/or {@code lanes}. */
+  private static void put(RunState st, int slot, Tensor t, LaneTensor lanes) {
+    st.slots()[slot] = t;
+    st.lanes()[slot] = lanes;
+    st.buffers().hold(t);
+    if (lanes != null) {
+      st.buffers().hold(lanes.data());
+    }
+  }
+
+  /** The NCHW form of a slot that holds only a lane tensor, kept beside it in the slot. */
+  private Tensor materialize(RunState st, int slot) {
+    LaneTensor l = st.lanes()[slot];
+    float[] y = RunBuffers.forOutput(l.n() * l.c() * l.h() * l.w());
+    LaneKernels.toNchw(l, y, pool);
+    Tensor t = Tensor.ofFloats(l.shape(), y);
+    st.slots()[slot] = t;
+    st.buffers().hold(t);
+    return t;
   }
 
   /**

@@ -62,16 +62,24 @@ final class RunBuffers {
 
   /** A slot now holds {@code t}. */
   void hold(Tensor t) {
-    float[] a = tracked(t);
-    if (a != null) {
+    hold(floatsOf(t));
+  }
+
+  /** A slot now holds {@code a} (as a lane tensor's storage, say). */
+  void hold(float[] a) {
+    if (a != null && owned.contains(a)) {
       holders.computeIfAbsent(a, k -> new int[1])[0]++;
     }
   }
 
   /** A slot let go of {@code t}: its array is free once no slot holds it. */
   void drop(Tensor t) {
-    float[] a = tracked(t);
-    if (a == null) {
+    drop(floatsOf(t));
+  }
+
+  /** A slot let go of {@code a}. */
+  void drop(float[] a) {
+    if (a == null || !owned.contains(a)) {
       return;
     }
     int[] count = holders.get(a);
@@ -95,11 +103,7 @@ final class RunBuffers {
     }
   }
 
-  private float[] tracked(Tensor t) {
-    if (t == null || !t.dtype().isFloat()) {
-      return null;
-    }
-    float[] a = t.floats();
-    return owned.contains(a) ? a : null;
+  private static float[] floatsOf(Tensor t) {
+    return t == null || !t.dtype().isFloat() ? null : t.floats();
   }
 }

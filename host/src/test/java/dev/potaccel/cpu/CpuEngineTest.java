@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.potaccel.crosscheck.LaneLayoutCrossCheckTest;
 import dev.potaccel.error.ErrorKind;
 import dev.potaccel.graph.Attribute;
 import dev.potaccel.graph.DataType;
@@ -24,6 +25,10 @@ import dev.potaccel.graph.OpType;
 import dev.potaccel.graph.Tensor;
 import dev.potaccel.graph.TensorType;
 import dev.potaccel.graph.UnsupportedOperatorException;
+import dev.potaccel.onnx.OnnxImporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -103,6 +108,26 @@ class CpuEngineTest {
           () -> engine.run(Map.of("x", TestGraphs.longs(DataType.INT64, shape(3), -1, 2, -3))));
       assertTrue(e.getMessage().contains("node 'r' (Relu)") && e.getMessage().contains("INT64"),
           e.getMessage());
+    }
+  }
+
+  /**
+   * The lane plan of {@link LaneLayoutCrossCheckTest#model}: values all of whose readers take
+   * lane tensors (Conv data inputs, Add, Relu, GlobalAveragePool, fused Relus passing them on);
+   * never a graph output (r1), nor what MaxPool reads (r3) or what feeds those through a
+   * pass-through (a1, a3). ONNX Runtime checks the numbers in that test.
+   */
+  @Test
+  void lanePlanCoversConvChainsUpToTheirNchwReaders() throws IOException {
+    Path file = Files.createTempFile("lanes", ".onnx");
+    try {
+      Graph g = OnnxImporter.read(LaneLayoutCrossCheckTest.model().write(file));
+      try (CpuEngine engine = new CpuEngine(g, 1)) {
+        assertEquals(List.of("a5", "c0", "c1", "c2", "c3", "c4", "r0", "r2", "r4", "s"),
+            engine.laneValues().stream().sorted().toList());
+      }
+    } finally {
+      Files.delete(file);
     }
   }
 

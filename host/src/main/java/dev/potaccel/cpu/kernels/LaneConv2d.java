@@ -2,6 +2,7 @@ package dev.potaccel.cpu.kernels;
 
 import dev.potaccel.simd.LaneConvKernel;
 import dev.potaccel.simd.VectorKernels;
+import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -14,11 +15,11 @@ import java.util.concurrent.ForkJoinPool;
  * ResNet-20's 7 to 28 pixel rows this beats the pixel-lane GEMM of {@link Conv2d} by far, the
  * two transposes included (docs/benchmarks.md).
  */
-final class LaneConv2d {
+public final class LaneConv2d {
   private LaneConv2d() {}
 
   /** True if {@link #conv2d} takes this convolution. */
-  static boolean applies(Conv2dParams p) {
+  public static boolean applies(Conv2dParams p) {
     return VectorKernels.ENABLED && p.group() == 1 && p.n() >= LaneConvKernel.LANES / 2
         && p.outH() * p.outW() >= 3;
   }
@@ -29,13 +30,49 @@ final class LaneConv2d {
    */
   static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool, boolean relu) {
+    conv2d(p, x, null, w, bias, y, null, null, relu, pool);
+  }
+
+  /**
+   * The general form: the input is NCHW {@code x} or the lane tensor {@code xl} (one of them
+   * null), the output NCHW {@code y} or the lane tensor {@code yl}; with a lane output, {@code
+   * residual} (same shape as {@code yl}, or null) is added before the Relu. Only when {@link
+   * #applies}.
+   *
+   * @throws IllegalArgumentException when the operands do not fit {@code p}
+   */
+  public static void conv2d(Conv2dParams p, float[] x, LaneTensor xl, float[] w, float[] bias,
+      float[] y, LaneTensor yl, LaneTensor residual, boolean relu, ForkJoinPool pool) {
+    if ((x == null) == (xl == null) || (y == null) == (yl == null)) {
+      throw new IllegalArgumentException("give exactly one input and one output form");
+    }
+    if (xl != null && !Arrays.equals(xl.shape(), new int[] {p.n(), p.c(), p.h(),
+        p.w()})) {
+      throw new IllegalArgumentException("lane input " + Arrays.toString(xl.shape())
+          + " does not fit " + p);
+    }
+    if (yl != null && !Arrays.equals(yl.shape(), new int[] {p.n(), p.m(), p.outH(),
+        p.outW()})) {
+      throw new IllegalArgumentException("lane output " + Arrays.toString(yl.shape())
+          + " does not fit " + p);
+    }
+    if (residual != null && (yl == null || !residual.sameShape(yl))) {
+      throw new IllegalArgumentException("a residual needs a lane output of its shape");
+    }
     final int lanes = LaneConvKernel.LANES;
     final int rowsPerTile = LaneConvKernel.ROWS;
     final int c = p.c();
     final int m = p.m();
     final int kg = c * p.kh() * p.kw();
-    final int hp = p.h() + p.padTop() + p.padBottom();
-    final int wp = p.w() + p.padLeft() + p.padRight();
+    // a lane input whose border covers the pads is read in place; others are copied into
+    // zero-padded planes of the conv's own geometry
+    final boolean inPlace = xl != null && p.padTop() <= LaneTensor.BORDER
+        && p.padLeft() <= LaneTensor.BORDER && p.padBottom() <= LaneTensor.BORDER
+        && p.padRight() <= LaneTensor.BORDER;
+    final int hp = inPlace ? p.h() + 2 * LaneTensor.BORDER : p.h() + p.padTop() + p.padBottom();
+    final int wp = inPlace ? p.w() + 2 * LaneTensor.BORDER : p.w() + p.padLeft() + p.padRight();
+    final int shift = inPlace
+        ? ((LaneTensor.BORDER - p.padTop()) * wp + LaneTensor.BORDER - p.padLeft()) * lanes : 0;
     final int ohw = p.outH() * p.outW();
     final int groups = (p.n() + lanes - 1) / lanes;
     final int blocks = (m + rowsPerTile - 1) / rowsPerTile;
@@ -66,13 +103,29 @@ final class LaneConv2d {
       if (b0 >= b1) {
         return;
       }
-      float[] planes = ws.floats(0, c * hp * wp * lanes);
       float[] acc = ws.floats(1, rowsPerTile * ohw * lanes);
-      transposeIn(p, x, g, planes, hp, wp);
+      float[] src;
+      int srcOff;
+      if (inPlace) {
+        src = xl.data();
+        srcOff = g * xl.groupPitch() + shift;
+      } else {
+        src = ws.floats(0, c * hp * wp * lanes);
+        srcOff = 0;
+        if (xl == null) {
+          transposeIn(p, x, g, src, hp, wp);
+        } else {
+          repad(p, xl, g, src, hp, wp);
+        }
+      }
       for (int b = b0; b < b1; b++) {
-        LaneConvKernel.convolve(kg, packed, b * rowsPerTile * kg, planes, 0, kOffset, pixBase, 0,
-            ohw, acc, 0, ohw * lanes);
-        transposeOut(p, acc, g, b * rowsPerTile, bias, relu, y);
+        LaneConvKernel.convolve(kg, packed, b * rowsPerTile * kg, src, srcOff, kOffset, pixBase,
+            0, ohw, acc, 0, ohw * lanes);
+        if (yl == null) {
+          transposeOut(p, acc, g, b * rowsPerTile, bias, relu, y);
+        } else {
+          finishLanes(p, acc, g, b * rowsPerTile, bias, residual, relu, yl);
+        }
       }
     });
   }
@@ -105,12 +158,12 @@ final class LaneConv2d {
     int src = g * lanes * chw;
     for (int ci = 0; ci < p.c(); ci++) {
       int plane = ci * hp * rowLen;
-      java.util.Arrays.fill(planes, plane, plane + p.padTop() * rowLen, 0f);
-      java.util.Arrays.fill(planes, plane + (p.padTop() + h) * rowLen, plane + hp * rowLen, 0f);
+      Arrays.fill(planes, plane, plane + p.padTop() * rowLen, 0f);
+      Arrays.fill(planes, plane + (p.padTop() + h) * rowLen, plane + hp * rowLen, 0f);
       for (int iy = 0; iy < h; iy++) {
         int row = plane + (p.padTop() + iy) * rowLen;
-        java.util.Arrays.fill(planes, row, row + p.padLeft() * lanes, 0f);
-        java.util.Arrays.fill(planes, row + (p.padLeft() + w) * lanes, row + rowLen, 0f);
+        Arrays.fill(planes, row, row + p.padLeft() * lanes, 0f);
+        Arrays.fill(planes, row + (p.padLeft() + w) * lanes, row + rowLen, 0f);
         int d = row + p.padLeft() * lanes;
         for (int ix = 0; ix < w; ix++, d += lanes) {
           LaneConvKernel.gather(x, src++, map, planes, d);
@@ -150,6 +203,84 @@ final class LaneConv2d {
             }
           }
         }
+      }
+    }
+  }
+  /** Lane group {@code g} of {@code xl} into zero-padded planes of the conv's own pads. */
+  private static void repad(Conv2dParams p, LaneTensor xl, int g, float[] planes, int hp,
+      int wp) {
+    int lanes = LaneConvKernel.LANES;
+    int rowLen = wp * lanes;
+    int len = p.w() * lanes;
+    Arrays.fill(planes, 0, p.c() * hp * rowLen, 0f);
+    for (int ci = 0; ci < p.c(); ci++) {
+      int from = xl.origin(g, ci);
+      int to = (ci * hp + p.padTop()) * rowLen + p.padLeft() * lanes;
+      for (int iy = 0; iy < p.h(); iy++, from += xl.rowPitch(), to += rowLen) {
+        System.arraycopy(xl.data(), from, planes, to, len);
+      }
+    }
+  }
+
+  /**
+   * Output channels {@code [r0, r0 + ROWS)} of lane group g from {@code acc} into {@code yl}:
+   * plus bias, plus the residual, then the Relu; the channels' borders are zeroed (the array
+   * may be recycled).
+   */
+  private static void finishLanes(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
+      LaneTensor residual, boolean relu, LaneTensor yl) {
+    int lanes = LaneConvKernel.LANES;
+    int ow = p.outW();
+    int rowLen = ow * lanes;
+    int r1 = Math.min(p.m(), r0 + LaneConvKernel.ROWS);
+    float[] y = yl.data();
+    float[] res = residual == null ? null : residual.data();
+    int pitch = yl.rowPitch();
+    int border = LaneTensor.BORDER * lanes;
+    for (int r = r0; r < r1; r++) {
+      float b = bias == null ? 0f : bias[r];
+      int plane = g * yl.groupPitch() + r * yl.planePitch();
+      int top = LaneTensor.BORDER * pitch;
+      Arrays.fill(y, plane, plane + top, 0f);
+      Arrays.fill(y, plane + yl.planePitch() - top, plane + yl.planePitch(), 0f);
+      int a = (r - r0) * p.outH() * rowLen;
+      for (int oy = 0; oy < p.outH(); oy++, a += rowLen) {
+        int row = plane + top + oy * pitch;
+        Arrays.fill(y, row, row + border, 0f);
+        Arrays.fill(y, row + border + rowLen, row + pitch, 0f);
+        int d = row + border;
+        if (res == null) {
+          addBias(acc, a, b, relu, y, d, rowLen);
+        } else {
+          addBiasResidual(acc, a, b, res, d, relu, y, rowLen);
+        }
+      }
+    }
+  }
+
+  // plain stride-1 loops, one per case, so C2 vectorizes them
+  private static void addBias(float[] acc, int a, float b, boolean relu, float[] y, int d,
+      int len) {
+    if (relu) {
+      for (int i = 0; i < len; i++) {
+        y[d + i] = Math.max(acc[a + i] + b, 0f);
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        y[d + i] = acc[a + i] + b;
+      }
+    }
+  }
+
+  private static void addBiasResidual(float[] acc, int a, float b, float[] res, int d,
+      boolean relu, float[] y, int len) {
+    if (relu) {
+      for (int i = 0; i < len; i++) {
+        y[d + i] = Math.max(acc[a + i] + b + res[d + i], 0f);
+      }
+    } else {
+      for (int i = 0; i < len; i++) {
+        y[d + i] = acc[a + i] + b + res[d + i];
       }
     }
   }

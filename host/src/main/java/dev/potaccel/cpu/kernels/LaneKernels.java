@@ -1,0 +1,123 @@
+package dev.potaccel.cpu.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * The element-wise operators and layout changes on {@link LaneTensor}s that let a chain of
+ * {@link LaneConv2d} convolutions stay in lane layout: residual Add, Relu, GlobalAveragePool
+ * (which ends the chain with an NCHW result) and the conversion to NCHW for any other reader.
+ * Every result equals, bit for bit, the NCHW kernel's on the same values.
+ */
+public final class LaneKernels {
+  private LaneKernels() {}
+
+  /**
+   * {@code out = a + b}, then {@code max(out, 0)} when {@code relu}; all three of one shape.
+   * The borders stay zero ({@code 0 + 0}, {@code max(0, 0)}).
+   */
+  public static void add(LaneTensor a, LaneTensor b, boolean relu, LaneTensor out,
+      ForkJoinPool pool) {
+    requireSameShape(a, out);
+    requireSameShape(b, out);
+    float[] x = a.data();
+    float[] y = b.data();
+    float[] z = out.data();
+    int pitch = out.groupPitch();
+    ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
+      int from = g * pitch;
+      if (relu) {
+        for (int i = from; i < from + pitch; i++) {
+          z[i] = Math.max(x[i] + y[i], 0f);
+        }
+      } else {
+        for (int i = from; i < from + pitch; i++) {
+          z[i] = x[i] + y[i];
+        }
+      }
+    });
+  }
+
+  /** {@code out = max(a, 0)} (Math.max: NaN stays NaN); both of one shape. */
+  public static void relu(LaneTensor a, LaneTensor out, ForkJoinPool pool) {
+    requireSameShape(a, out);
+    float[] x = a.data();
+    float[] z = out.data();
+    int pitch = out.groupPitch();
+    ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
+      for (int i = g * pitch; i < (g + 1) * pitch; i++) {
+        z[i] = Math.max(x[i], 0f);
+      }
+    });
+  }
+
+  /**
+   * GlobalAveragePool into NCHW {@code y [n][c]} (the 1 x 1 planes), summed exactly as {@link
+   * Pool2d#globalAveragePool} does, pixel by pixel in row order into four double sums.
+   */
+  public static void globalAveragePool(LaneTensor x, float[] y) {
+    Bounds.requireRange("y", y, 0, (long) x.n() * x.c());
+    int lanes = LaneTensor.lanes();
+    int spatial = x.h() * x.w();
+    float[] d = x.data();
+    for (int g = 0; g < x.groups(); g++) {
+      for (int ch = 0; ch < x.c(); ch++) {
+        int origin = x.origin(g, ch);
+        for (int l = 0; l < x.imagesIn(g); l++) {
+          double s0 = 0;
+          double s1 = 0;
+          double s2 = 0;
+          double s3 = 0;
+          int k = 0;
+          for (; k + 3 < spatial; k += 4) {
+            s0 += d[at(x, origin, k) + l];
+            s1 += d[at(x, origin, k + 1) + l];
+            s2 += d[at(x, origin, k + 2) + l];
+            s3 += d[at(x, origin, k + 3) + l];
+          }
+          for (; k < spatial; k++) {
+            s0 += d[at(x, origin, k) + l];
+          }
+          y[(g * lanes + l) * x.c() + ch] = (float) (((s0 + s1) + (s2 + s3)) / spatial);
+        }
+      }
+    }
+  }
+
+  private static int at(LaneTensor x, int origin, int pixel) {
+    return origin + (pixel / x.w()) * x.rowPitch() + (pixel % x.w()) * LaneTensor.lanes();
+  }
+
+  /**
+   * The NCHW form of {@code x} into {@code y}: per row of a channel, each image's pixels are
+   * written in a run while the row's {@code w x LANES} values stay in L1.
+   */
+  public static void toNchw(LaneTensor x, float[] y, ForkJoinPool pool) {
+    int lanes = LaneTensor.lanes();
+    int h = x.h();
+    int w = x.w();
+    int c = x.c();
+    Bounds.requireRange("y", y, 0, (long) x.n() * c * h * w);
+    float[] d = x.data();
+    ParallelTasks.run(pool, x.groups() * c, ws -> ws, (task, ws) -> {
+      int g = task / c;
+      int ch = task % c;
+      int images = x.imagesIn(g);
+      for (int iy = 0; iy < h; iy++) {
+        int row = x.origin(g, ch) + iy * x.rowPitch();
+        for (int l = 0; l < images; l++) {
+          int dst = (((g * lanes + l) * c + ch) * h + iy) * w;
+          for (int ix = 0, s = row + l; ix < w; ix++, s += lanes) {
+            y[dst + ix] = d[s];
+          }
+        }
+      }
+    });
+  }
+
+  private static void requireSameShape(LaneTensor a, LaneTensor out) {
+    if (!a.sameShape(out)) {
+      throw new IllegalArgumentException("lane tensors " + java.util.Arrays.toString(a.shape())
+          + " and " + java.util.Arrays.toString(out.shape()) + " differ in shape");
+    }
+  }
+}
