@@ -169,6 +169,36 @@ public final class LaneConvKernel {
   }
 
   /**
+   * {@code y[d + i] = acc[a + i] + bias (+ res[d + i] when res is not null)}, then {@code
+   * max(., 0)} (as Math.max) when {@code relu}, for {@code i < len}, a multiple of LANES: the
+   * write-out of a tile row into a lane tensor (and the residual it absorbs).
+   */
+  public static void finish(float[] acc, int a, float bias, float[] res, boolean relu,
+      float[] y, int d, int len) {
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    FloatVector zero = FloatVector.zero(SPECIES);
+    if (res == null && !relu) {
+      for (int i = 0; i < len; i += LANES) {
+        FloatVector.fromArray(SPECIES, acc, a + i).add(b).intoArray(y, d + i);
+      }
+    } else if (res == null) {
+      for (int i = 0; i < len; i += LANES) {
+        FloatVector.fromArray(SPECIES, acc, a + i).add(b).max(zero).intoArray(y, d + i);
+      }
+    } else if (!relu) {
+      for (int i = 0; i < len; i += LANES) {
+        FloatVector.fromArray(SPECIES, acc, a + i).add(b)
+            .add(FloatVector.fromArray(SPECIES, res, d + i)).intoArray(y, d + i);
+      }
+    } else {
+      for (int i = 0; i < len; i += LANES) {
+        FloatVector.fromArray(SPECIES, acc, a + i).add(b)
+            .add(FloatVector.fromArray(SPECIES, res, d + i)).max(zero).intoArray(y, d + i);
+      }
+    }
+  }
+
+  /**
    * The index map of {@link #gather}: lane {@code l} at {@code l * stride} for {@code l <
    * images}, lanes past that repeat image 0 (in bounds; their values are never used).
    */

@@ -248,39 +248,7 @@ public final class LaneConv2d {
         int row = plane + top + oy * pitch;
         Arrays.fill(y, row, row + border, 0f);
         Arrays.fill(y, row + border + rowLen, row + pitch, 0f);
-        int d = row + border;
-        if (res == null) {
-          addBias(acc, a, b, relu, y, d, rowLen);
-        } else {
-          addBiasResidual(acc, a, b, res, d, relu, y, rowLen);
-        }
-      }
-    }
-  }
-
-  // plain stride-1 loops, one per case, so C2 vectorizes them
-  private static void addBias(float[] acc, int a, float b, boolean relu, float[] y, int d,
-      int len) {
-    if (relu) {
-      for (int i = 0; i < len; i++) {
-        y[d + i] = Math.max(acc[a + i] + b, 0f);
-      }
-    } else {
-      for (int i = 0; i < len; i++) {
-        y[d + i] = acc[a + i] + b;
-      }
-    }
-  }
-
-  private static void addBiasResidual(float[] acc, int a, float b, float[] res, int d,
-      boolean relu, float[] y, int len) {
-    if (relu) {
-      for (int i = 0; i < len; i++) {
-        y[d + i] = Math.max(acc[a + i] + b + res[d + i], 0f);
-      }
-    } else {
-      for (int i = 0; i < len; i++) {
-        y[d + i] = acc[a + i] + b + res[d + i];
+        LaneConvKernel.finish(acc, a, b, res, relu, y, row + border, rowLen);
       }
     }
   }
