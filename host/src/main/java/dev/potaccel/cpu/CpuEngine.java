@@ -33,6 +33,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * them and memory stays bounded by the widest cut of the graph. One engine may run concurrently
  * from several threads; each run has its own slots. Heavy kernels split work over the engine's
  * fork-join pool.
+ *
+ * <p>The plan also fuses: a Relu into the Conv or Add before it, and a residual Add into the
+ * Conv that computes one of its operands. A value all of whose readers take {@link LaneTensor}s
+ * (images in the vector lanes: Conv, Add, Relu, GlobalAveragePool) is kept in that form when its
+ * producer can make it, so a ResNet's blocks run from Conv to Conv without any layout change; a
+ * value another reader needs is converted to NCHW once, at its producer.
  */
 public final class CpuEngine implements AutoCloseable {
   private final Graph graph;

@@ -8,12 +8,14 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * FP32 convolution with images in the vector lanes ({@link LaneConvKernel}), for batches of at
  * least half a vector of images: the batch is cut into lane groups of {@code LANES} images (the
- * last one padded with zero images). One task per lane group (or per group and slice of output
- * channels, when there are fewer groups than threads) transposes the group's channels into
- * zero-padded planes {@code [c][hp][wp][lane]} in its thread's workspace, multiplies eight output
- * channels at a time over all output pixels and writes them back to NCHW with the bias. On
- * ResNet-20's 7 to 28 pixel rows this beats the pixel-lane GEMM of {@link Conv2d} by far, the
- * two transposes included (docs/benchmarks.md).
+ * last one padded with junk lanes nobody reads). One task per lane group (or per group and slice
+ * of output channels, when there are fewer groups than threads) multiplies eight output channels
+ * at a time over all output pixels into its thread's workspace and writes them out with the bias.
+ * The input is an NCHW array (gathered into zero-padded planes {@code [c][hp][wp][lane]}) or a
+ * {@link LaneTensor}, read in place when its border covers the pads; the output is NCHW (a
+ * blocked scalar transpose) or a lane tensor (vector stores, plus an absorbed residual Add). In
+ * lane layout end to end, ResNet-20 (batch 64, 2 threads) spends nearly all its time in the
+ * kernel; the NCHW write-out alone had been a quarter of it (docs/benchmarks.md).
  */
 public final class LaneConv2d {
   private LaneConv2d() {}
