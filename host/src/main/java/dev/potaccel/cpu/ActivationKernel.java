@@ -87,7 +87,8 @@ final class ActivationKernel {
     return Tensor.ofLongs(in[0].dtype(), in[0].shape(), y);
   }
 
-  private static float[] clipBounds(Node node, Tensor[] in) {
+  /** Clip's {@code [lo, hi]} on FLOAT, from its attributes or its inputs 1 and 2 (null: absent). */
+  static float[] clipBounds(Node node, Tensor[] in) {
     if (node.opset() < 11) {
       return new float[] {
         node.attributes().getFloat("min", Float.NEGATIVE_INFINITY),

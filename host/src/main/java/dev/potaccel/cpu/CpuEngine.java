@@ -1,5 +1,6 @@
 package dev.potaccel.cpu;
 
+import dev.potaccel.cpu.kernels.Clamp;
 import dev.potaccel.cpu.kernels.Conv2dParams;
 import dev.potaccel.cpu.kernels.LaneConv2d;
 import dev.potaccel.cpu.kernels.LaneKernels;
@@ -63,13 +64,20 @@ public final class CpuEngine implements AutoCloseable {
    * What the plan decided beyond the kernel. {@code relu}: the step writes max(0, .) for a Relu
    * fused into it. {@code passThrough}: a fused Relu, which hands its input on. {@code
    * laneOut}: every reader takes the output as a {@link LaneTensor}. {@code absorbs}: for a
-   * Conv that only an Add reads, that Add's step (else -1): when the Add's other operand, {@code
-   * residualSlot}, is a lane tensor of the Conv's shape, the Conv adds it (and applies the Add's
-   * fused Relu when {@code absorbRelu}) and the Add hands input {@code absorbedInput} on.
+   * Conv that only an Add or a Clip reads, that step (else -1). An Add is absorbed when its other
+   * operand, {@code residualSlot}, is a lane tensor of the Conv's shape: the Conv adds it and
+   * applies {@code absorbedClamp} (the Add's fused Relu, or none). A Clip with constant bounds
+   * ({@code residualSlot} -1) is absorbed when the Conv writes lanes: the Conv applies its
+   * bounds. The absorbed step then hands its input {@code absorbedInput} on.
    */
   private record Form(boolean relu, boolean passThrough, boolean laneOut, int absorbs,
-      int residualSlot, boolean absorbRelu, int absorbedInput) {
-    static final Form PLAIN = new Form(false, false, false, -1, -1, false, -1);
+      int residualSlot, Clamp absorbedClamp, int absorbedInput) {
+    static final Form PLAIN = new Form(false, false, false, -1, -1, null, -1);
+
+    Form withLaneOut() {
+      return new Form(relu, passThrough, true, absorbs, residualSlot, absorbedClamp,
+          absorbedInput);
+    }
   }
 
   /** The slots and lane tensors of one run, and the Adds its Convs absorbed. */
@@ -228,8 +236,14 @@ public final class CpuEngine implements AutoCloseable {
       if (nodes.get(r).op() == OpType.RELU && nodeInputs[r].length == 1) {
         kernels[s] = op == OpType.CONV ? ConvKernel::runWithRelu : ArithmeticKernel::addWithRelu;
         kernels[r] = (node, in, types, pool) -> new Tensor[] {in[0]};
-        forms[s] = new Form(true, false, false, -1, -1, false, -1);
-        forms[r] = new Form(false, true, false, -1, -1, false, -1);
+        forms[s] = new Form(true, false, false, -1, -1, null, -1);
+        forms[r] = new Form(false, true, false, -1, -1, null, -1);
+      } else if (op == OpType.CONV && nodes.get(r).op() == OpType.CLIP) {
+        Clamp bounds = constantClipBounds(nodes.get(r), nodeInputs[r]);
+        if (bounds != null) {
+          forms[s] = new Form(false, false, false, r, -1, bounds, -1);
+          forms[r] = new Form(false, false, false, -1, -1, null, 0);
+        }
       }
     }
     for (int s = 0; s < nodes.size(); s++) {
@@ -246,7 +260,7 @@ public final class CpuEngine implements AutoCloseable {
         }
         int conv = producer[mine];
         if (conv < 0 || nodes.get(conv).op() != OpType.CONV || forms[conv].relu()
-            || producer[other] < 0 || producer[other] >= conv) {
+            || forms[conv].absorbs() >= 0 || producer[other] < 0 || producer[other] >= conv) {
           continue;
         }
         if (best < 0 || conv > producer[nodeInputs[s][best]]) {
@@ -256,15 +270,30 @@ public final class CpuEngine implements AutoCloseable {
       if (best >= 0) {
         int conv = producer[nodeInputs[s][best]];
         forms[conv] = new Form(false, false, false, s, nodeInputs[s][1 - best],
-            forms[s].relu(), -1);
-        forms[s] = new Form(forms[s].relu(), false, false, -1, -1, false, best);
+            Clamp.relu(forms[s].relu()), -1);
+        forms[s] = new Form(forms[s].relu(), false, false, -1, -1, null, best);
       }
     }
   }
 
+  /** A Clip's bounds when they are constants (attributes or initializers), else null. */
+  private Clamp constantClipBounds(Node clip, int[] inputs) {
+    Tensor[] in = new Tensor[inputs.length];
+    for (int i = 1; i < inputs.length; i++) {
+      if (inputs[i] >= 0) {
+        in[i] = constantSlots[inputs[i]];
+        if (in[i] == null || !in[i].dtype().isFloat() || in[i].size() != 1) {
+          return null;
+        }
+      }
+    }
+    float[] b = ActivationKernel.clipBounds(clip, in);
+    return new Clamp(b[0], b[1]);
+  }
+
   /**
-   * Marks the outputs every reader of which takes a {@link LaneTensor}: Conv (ungrouped, as its
-   * data input), Add, Relu, GlobalAveragePool, and a pass-through whose own output is marked.
+   * Marks the outputs every reader of which takes a {@link LaneTensor}: Conv (as its data
+   * input), Add, Relu, Clip, GlobalAveragePool, and a pass-through whose own output is marked.
    * Graph outputs are never marked. Steps run in order, so readers are decided first, backwards.
    */
   private void markLaneOutputs(List<Node> nodes, int[][] nodeInputs, int[][] nodeOutputs,
@@ -294,26 +323,24 @@ public final class CpuEngine implements AutoCloseable {
       }
       lane[out] = all;
       if (all) {
-        Form f = forms[s];
-        forms[s] = new Form(f.relu(), f.passThrough(), true, f.absorbs(), f.residualSlot(),
-            f.absorbRelu(), f.absorbedInput());
+        forms[s] = forms[s].withLaneOut();
       }
     }
   }
 
+  // A grouped Conv counts too: depthwise ones run on lanes, and any other converts its lane
+  // operand to NCHW when it runs, as a reader without a lane kernel would at its producer.
   private static boolean makesLanes(Node node) {
     return switch (node.op()) {
-      case CONV -> node.attributes().getInt("group", 1) == 1;
-      case ADD, RELU -> true;
+      case CONV, ADD, RELU, CLIP -> true;
       default -> false;
     };
   }
 
   private static boolean readsLanes(Node node, int input) {
     return switch (node.op()) {
-      case CONV -> input == 0 && node.attributes().getInt("group", 1) == 1;
+      case CONV, RELU, CLIP, GLOBAL_AVERAGE_POOL -> input == 0;
       case ADD -> node.inputs().size() == 2;
-      case RELU, GLOBAL_AVERAGE_POOL -> input == 0;
       default -> false;
     };
   }
@@ -546,9 +573,10 @@ public final class CpuEngine implements AutoCloseable {
 
   /**
    * Runs the step on lane tensors when its operator, operands and plan allow it; false leaves
-   * it to the NCHW kernel. A Conv takes a lane input or makes a lane output (absorbing its Add
-   * when the residual is a lane tensor of its shape); Add and Relu work on lane tensors when
-   * their output is marked; GlobalAveragePool reads one into NCHW.
+   * it to the NCHW kernel. An ungrouped Conv takes a lane input or makes a lane output (then
+   * absorbing its Add when the residual is a lane tensor of its shape, or its Clip); a depthwise
+   * Conv goes from lanes to lanes (absorbing its Clip); Add, Relu and Clip work on lane tensors
+   * when their output is marked; GlobalAveragePool reads one into NCHW.
    */
   private boolean runOnLanes(Step step, Tensor[] args, LaneTensor[] laneArgs,
       List<TensorType> outTypes, RunState st) {
@@ -574,29 +602,32 @@ public final class CpuEngine implements AutoCloseable {
         }
         Conv2dParams p = ConvKernel.params(step.node(), xs, w.shape());
         int[] shape = OpKernel.outShape(node, outTypes, 0);
-        if (!LaneConv2d.applies(p) || !Arrays.equals(shape, new int[] {p.n(), p.m(), p.outH(),
-            p.outW()})) {
+        if (!Arrays.equals(shape, new int[] {p.n(), p.m(), p.outH(), p.outW()})) {
+          return false;
+        }
+        float[] b = bias == null ? null : bias.floats();
+        if (LaneConv2d.appliesDepthwise(p) && xl != null) {
+          LaneTensor y = newLanes(p.n(), p.m(), p.outH(), p.outW());
+          LaneConv2d.depthwise(p, xl, w.floats(), b, y, absorb(form, y, st, false), pool);
+          put(st, out, null, y);
+          return true;
+        }
+        if (!LaneConv2d.applies(p)) {
           return false;
         }
         float[] x = xl == null ? args[0].floats() : null;
-        float[] b = bias == null ? null : bias.floats();
         if (!form.laneOut()) {
           float[] y = RunBuffers.forOutput(p.outputSize());
-          LaneConv2d.conv2d(p, null, xl, w.floats(), b, y, null, null, form.relu(), pool);
+          LaneConv2d.conv2d(p, null, xl, w.floats(), b, y, null, null, Clamp.relu(form.relu()),
+              pool);
           put(st, out, Tensor.ofFloats(shape, y), null);
           return true;
         }
-        LaneTensor residual = form.absorbs() >= 0 ? st.lanes()[form.residualSlot()] : null;
-        boolean relu = form.relu();
-        LaneTensor y = new LaneTensor(p.n(), p.m(), p.outH(), p.outW(),
-            RunBuffers.forOutput(LaneTensor.length(p.n(), p.m(), p.outH(), p.outW())));
-        if (residual != null && residual.sameShape(y)) {
-          relu = form.absorbRelu();
-          st.absorbed()[form.absorbs()] = true;
-        } else {
-          residual = null;
-        }
-        LaneConv2d.conv2d(p, x, xl, w.floats(), b, null, y, residual, relu, pool);
+        LaneTensor y = newLanes(p.n(), p.m(), p.outH(), p.outW());
+        Clamp clamp = absorb(form, y, st, true);
+        LaneTensor residual = form.residualSlot() >= 0 && st.absorbed()[form.absorbs()]
+            ? st.lanes()[form.residualSlot()] : null;
+        LaneConv2d.conv2d(p, x, xl, w.floats(), b, null, y, residual, clamp, pool);
         put(st, out, null, y);
         return true;
       }
@@ -606,20 +637,28 @@ public final class CpuEngine implements AutoCloseable {
           return false;
         }
         LaneTensor a = laneArgs[0];
-        LaneTensor y = new LaneTensor(a.n(), a.c(), a.h(), a.w(),
-            RunBuffers.forOutput(LaneTensor.length(a.n(), a.c(), a.h(), a.w())));
+        LaneTensor y = newLanes(a.n(), a.c(), a.h(), a.w());
         LaneKernels.add(a, laneArgs[1], form.relu(), y, pool);
         put(st, out, null, y);
         return true;
       }
-      case RELU -> {
+      case RELU, CLIP -> {
         if (!form.laneOut() || laneArgs[0] == null) {
           return false;
         }
+        for (int i = 1; i < args.length; i++) {
+          if (step.inputSlots()[i] >= 0 && args[i] == null) {
+            return false; // a bound computed in lane layout: rare, left to the NCHW kernel
+          }
+        }
+        float[] bounds = node.op() == OpType.RELU ? null : ActivationKernel.clipBounds(node, args);
+        Clamp clamp = bounds == null ? Clamp.RELU : new Clamp(bounds[0], bounds[1]);
+        if (!clamp.keepsZero()) {
+          return false;
+        }
         LaneTensor a = laneArgs[0];
-        LaneTensor y = new LaneTensor(a.n(), a.c(), a.h(), a.w(),
-            RunBuffers.forOutput(LaneTensor.length(a.n(), a.c(), a.h(), a.w())));
-        LaneKernels.relu(a, y, pool);
+        LaneTensor y = newLanes(a.n(), a.c(), a.h(), a.w());
+        LaneKernels.clamp(a, clamp, y, pool);
         put(st, out, null, y);
         return true;
       }
@@ -636,6 +675,30 @@ public final class CpuEngine implements AutoCloseable {
         return false;
       }
     }
+  }
+
+  /**
+   * The clamp a Conv writing lane tensor {@code y} applies: its fused Relu, or, when it absorbs
+   * the step its plan names (always a Clip; an Add when {@code takesResidual} and the residual
+   * is a lane tensor of y's shape), that step's clamp, the step marked as absorbed for this run.
+   */
+  private static Clamp absorb(Form form, LaneTensor y, RunState st, boolean takesResidual) {
+    Clamp own = Clamp.relu(form.relu());
+    if (form.absorbs() < 0) {
+      return own;
+    }
+    if (form.residualSlot() >= 0) {
+      LaneTensor residual = st.lanes()[form.residualSlot()];
+      if (!takesResidual || residual == null || !residual.sameShape(y)) {
+        return own;
+      }
+    }
+    st.absorbed()[form.absorbs()] = true;
+    return form.absorbedClamp();
+  }
+
+  private static LaneTensor newLanes(int n, int c, int h, int w) {
+    return new LaneTensor(n, c, h, w, RunBuffers.forOutput(LaneTensor.length(n, c, h, w)));
   }
 
   /** The slot now holds {@code t} and/or {@code lanes}. */

@@ -34,11 +34,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the second Conv absorbs, a strided block whose 1 x 1 shortcut absorbs the Add, a 5 x 5 Conv
  * with pads beyond the lane border, a Relu and an Add that run on lane tensors, a
  * GlobalAveragePool reading lanes, and values that non-lane readers (MaxPool, graph outputs)
- * need in NCHW. Batches: below half a vector (the NCHW path), partial lane groups, full ones.
+ * need in NCHW; and a MobileNet-style network of depthwise Convs and Clips (ReLU6), see {@link
+ * #depthwiseModel}. Batches: below half a vector (the NCHW path), partial lane groups, full ones.
  */
 public class LaneLayoutCrossCheckTest {
   private static final float TOLERANCE = 2e-5f;
   private static final String[] OUTPUTS = {"r1", "pool", "gap"};
+  private static final String[] DEPTHWISE_OUTPUTS = {"k1", "k3", "k5", "gap"};
 
   @TempDir
   static Path dir;
@@ -46,7 +48,18 @@ public class LaneLayoutCrossCheckTest {
   @ParameterizedTest(name = "batch {0}")
   @ValueSource(ints = {5, 37, 64})
   void everyLanePathAgreesWithOnnxRuntime(int batch) throws IOException, OrtException {
-    Path model = model().write(dir.resolve("lanes.onnx"));
+    agreesWithOnnxRuntime(model().write(dir.resolve("lanes.onnx")), OUTPUTS, batch);
+  }
+
+  @ParameterizedTest(name = "batch {0}")
+  @ValueSource(ints = {5, 37, 64})
+  void depthwiseAndClipPathsAgreeWithOnnxRuntime(int batch) throws IOException, OrtException {
+    agreesWithOnnxRuntime(depthwiseModel().write(dir.resolve("depthwise.onnx")),
+        DEPTHWISE_OUTPUTS, batch);
+  }
+
+  private static void agreesWithOnnxRuntime(Path model, String[] outputs, int batch)
+      throws IOException, OrtException {
     Graph graph = OnnxImporter.read(model);
     Random rnd = new Random(batch);
     float[] x = new float[batch * 3 * 12 * 10];
@@ -64,7 +77,7 @@ public class LaneLayoutCrossCheckTest {
         OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x),
             Arrays.stream(shape).asLongStream().toArray());
         OrtSession.Result result = session.run(Map.of("x", in))) {
-      for (String name : OUTPUTS) {
+      for (String name : outputs) {
         OnnxTensor want = (OnnxTensor) result.get(name).orElseThrow();
         Tensor got = ours.get(name);
         assertArrayEquals(want.getInfo().getShape(),
@@ -124,6 +137,57 @@ public class LaneLayoutCrossCheckTest {
         .node("GlobalAveragePool", "gap", new String[] {"a5"}, new String[] {"gap"});
     return b.output("r1", -1, 12, 12, 10).output("pool", -1, 16, 3, 2)
         .output("gap", -1, 16, 1, 1);
+  }
+
+  /**
+   * x [N,3,12,10] -> c0 (3x3, 16 ch) -> Clip(0, 6) k0 (absorbed by a Conv with NCHW input); d1
+   * (depthwise 3x3, bias) -> Clip(0, 6) k1 (absorbed by the depthwise Conv; a graph output); p1
+   * (1x1, 24 ch) -> Clip(0.1, 6) k2 (absorbed; a clamp that does not keep zero); d2 (depthwise,
+   * stride 2) -> Relu r2 (fused); d3 (depthwise 5x5, pads 2: beyond the border, NCHW kernel) and
+   * Add(d3, r2) -> Clip(-1, 0.5) k3 on NCHW; d4 (depthwise of r2) and Add(r2, d4) = a4 on lanes,
+   * read by Clip(0, 6) k4 (the lane Clip) and Clip(0.1, 6) k5 (does not keep zero: NCHW); g (3x3,
+   * group 2, not depthwise: its lane input converted to NCHW) of k4; gap = GlobalAveragePool(g).
+   */
+  public static OnnxModelBuilder depthwiseModel() {
+    Random rnd = new Random(11);
+    OnnxModelBuilder b = new OnnxModelBuilder().opset(13).input("x", -1, 3, 12, 10);
+    weights(b, rnd, "w0", 16, 3, 3);
+    weights(b, rnd, "wd1", 16, 1, 3);
+    b.initializer(floatTensor("bd1", new long[] {16}, random(rnd, 16, 0.5f)));
+    weights(b, rnd, "wp1", 24, 16, 1);
+    weights(b, rnd, "wd2", 24, 1, 3);
+    weights(b, rnd, "wd3", 24, 1, 5);
+    weights(b, rnd, "wd4", 24, 1, 3);
+    weights(b, rnd, "wg", 24, 12, 3);
+    b.initializer(floatTensor("zero", new long[] {}, 0f))
+        .initializer(floatTensor("six", new long[] {}, 6f))
+        .initializer(floatTensor("lo01", new long[] {}, 0.1f))
+        .initializer(floatTensor("neg1", new long[] {}, -1f))
+        .initializer(floatTensor("half", new long[] {}, 0.5f));
+    b.node("Conv", "c0", new String[] {"x", "w0"}, new String[] {"c0"}, pads(1))
+        .node("Clip", "k0", new String[] {"c0", "zero", "six"}, new String[] {"k0"})
+        .node("Conv", "d1", new String[] {"k0", "wd1", "bd1"}, new String[] {"d1"}, pads(1),
+            intAttr("group", 16))
+        .node("Clip", "k1", new String[] {"d1", "zero", "six"}, new String[] {"k1"})
+        .node("Conv", "p1", new String[] {"k1", "wp1"}, new String[] {"p1"})
+        .node("Clip", "k2", new String[] {"p1", "lo01", "six"}, new String[] {"k2"})
+        .node("Conv", "d2", new String[] {"k2", "wd2"}, new String[] {"d2"}, pads(1),
+            intAttr("group", 24), ints("strides", 2, 2))
+        .node("Relu", "r2", new String[] {"d2"}, new String[] {"r2"})
+        .node("Conv", "d3", new String[] {"r2", "wd3"}, new String[] {"d3"}, pads(2),
+            intAttr("group", 24))
+        .node("Add", "a3", new String[] {"d3", "r2"}, new String[] {"a3"})
+        .node("Clip", "k3", new String[] {"a3", "neg1", "half"}, new String[] {"k3"})
+        .node("Conv", "d4", new String[] {"r2", "wd4"}, new String[] {"d4"}, pads(1),
+            intAttr("group", 24))
+        .node("Add", "a4", new String[] {"r2", "d4"}, new String[] {"a4"})
+        .node("Clip", "k4", new String[] {"a4", "zero", "six"}, new String[] {"k4"})
+        .node("Clip", "k5", new String[] {"a4", "lo01", "six"}, new String[] {"k5"})
+        .node("Conv", "g", new String[] {"k4", "wg"}, new String[] {"g"}, pads(1),
+            intAttr("group", 2))
+        .node("GlobalAveragePool", "gap", new String[] {"g"}, new String[] {"gap"});
+    return b.output("k1", -1, 16, 12, 10).output("k3", -1, 24, 6, 5)
+        .output("k5", -1, 24, 6, 5).output("gap", -1, 24, 1, 1);
   }
 
   private static void weights(OnnxModelBuilder b, Random rnd, String name, int m, int c, int k) {

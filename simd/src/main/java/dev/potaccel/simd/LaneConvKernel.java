@@ -169,23 +169,26 @@ public final class LaneConvKernel {
   }
 
   /**
-   * {@code y[d + i] = acc[a + i] + bias (+ res[d + i] when res is not null)}, then {@code
-   * max(., 0)} (as Math.max) when {@code relu}, for {@code i < len}, a multiple of LANES: the
-   * write-out of a tile row into a lane tensor (and the residual it absorbs).
+   * {@code y[d + i] = min(max(acc[a + i] + bias (+ res[d + i] when res is not null), lo), hi)}
+   * (as Math.max and Math.min: NaN stays NaN) for {@code i < len}, a multiple of LANES: the
+   * write-out of a tile row into a lane tensor, with the residual it absorbs and the Relu ({@code
+   * lo = 0}) or Clip after it; {@code -inf, +inf} is no clamp.
    */
-  public static void finish(float[] acc, int a, float bias, float[] res, boolean relu,
+  public static void finish(float[] acc, int a, float bias, float[] res, float lo, float hi,
       float[] y, int d, int len) {
     FloatVector b = FloatVector.broadcast(SPECIES, bias);
-    FloatVector zero = FloatVector.zero(SPECIES);
-    if (res == null && !relu) {
+    boolean clamp = lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY;
+    FloatVector vlo = FloatVector.broadcast(SPECIES, lo);
+    FloatVector vhi = FloatVector.broadcast(SPECIES, hi);
+    if (res == null && !clamp) {
       for (int i = 0; i < len; i += LANES) {
         FloatVector.fromArray(SPECIES, acc, a + i).add(b).intoArray(y, d + i);
       }
     } else if (res == null) {
       for (int i = 0; i < len; i += LANES) {
-        FloatVector.fromArray(SPECIES, acc, a + i).add(b).max(zero).intoArray(y, d + i);
+        FloatVector.fromArray(SPECIES, acc, a + i).add(b).max(vlo).min(vhi).intoArray(y, d + i);
       }
-    } else if (!relu) {
+    } else if (!clamp) {
       for (int i = 0; i < len; i += LANES) {
         FloatVector.fromArray(SPECIES, acc, a + i).add(b)
             .add(FloatVector.fromArray(SPECIES, res, d + i)).intoArray(y, d + i);
@@ -193,8 +196,72 @@ public final class LaneConvKernel {
     } else {
       for (int i = 0; i < len; i += LANES) {
         FloatVector.fromArray(SPECIES, acc, a + i).add(b)
-            .add(FloatVector.fromArray(SPECIES, res, d + i)).max(zero).intoArray(y, d + i);
+            .add(FloatVector.fromArray(SPECIES, res, d + i)).max(vlo).min(vhi)
+            .intoArray(y, d + i);
       }
+    }
+  }
+
+  /**
+   * One output row of a depthwise convolution in lane layout: {@code out[outOff + x * LANES + l]
+   * = min(max(bias + sum over q < kLen of w[wOff + q] * src[srcOff + x * step + kOffset[q] + l],
+   * lo), hi)} for {@code x < width} and {@code l < LANES}, the sum taken in q order. A 3 x 3
+   * window ({@code kLen = 9}) is straight-line code: JDK 17 keeps a vector carried around a loop
+   * of variable trip count in a box, so other sizes accumulate in {@code out} instead.
+   */
+  public static void depthwiseRow(int kLen, float[] w, int wOff, float[] src, int srcOff,
+      int[] kOffset, int step, int width, float bias, float lo, float hi, float[] out,
+      int outOff) {
+    FloatVector vlo = FloatVector.broadcast(SPECIES, lo);
+    FloatVector vhi = FloatVector.broadcast(SPECIES, hi);
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    if (kLen == 9) {
+      FloatVector w0 = FloatVector.broadcast(SPECIES, w[wOff]);
+      FloatVector w1 = FloatVector.broadcast(SPECIES, w[wOff + 1]);
+      FloatVector w2 = FloatVector.broadcast(SPECIES, w[wOff + 2]);
+      FloatVector w3 = FloatVector.broadcast(SPECIES, w[wOff + 3]);
+      FloatVector w4 = FloatVector.broadcast(SPECIES, w[wOff + 4]);
+      FloatVector w5 = FloatVector.broadcast(SPECIES, w[wOff + 5]);
+      FloatVector w6 = FloatVector.broadcast(SPECIES, w[wOff + 6]);
+      FloatVector w7 = FloatVector.broadcast(SPECIES, w[wOff + 7]);
+      FloatVector w8 = FloatVector.broadcast(SPECIES, w[wOff + 8]);
+      int k0 = kOffset[0];
+      int k1 = kOffset[1];
+      int k2 = kOffset[2];
+      int k3 = kOffset[3];
+      int k4 = kOffset[4];
+      int k5 = kOffset[5];
+      int k6 = kOffset[6];
+      int k7 = kOffset[7];
+      int k8 = kOffset[8];
+      for (int x = 0, s = srcOff; x < width; x++, s += step) {
+        FloatVector acc = FloatVector.fromArray(SPECIES, src, s + k0).fma(w0, b);
+        acc = FloatVector.fromArray(SPECIES, src, s + k1).fma(w1, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k2).fma(w2, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k3).fma(w3, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k4).fma(w4, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k5).fma(w5, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k6).fma(w6, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k7).fma(w7, acc);
+        acc = FloatVector.fromArray(SPECIES, src, s + k8).fma(w8, acc);
+        acc.max(vlo).min(vhi).intoArray(out, outOff + x * LANES);
+      }
+      return;
+    }
+    for (int x = 0; x < width; x++) {
+      b.intoArray(out, outOff + x * LANES);
+    }
+    for (int q = 0; q < kLen; q++) {
+      FloatVector wq = FloatVector.broadcast(SPECIES, w[wOff + q]);
+      for (int x = 0, s = srcOff + kOffset[q]; x < width; x++, s += step) {
+        int o = outOff + x * LANES;
+        FloatVector.fromArray(SPECIES, src, s).fma(wq, FloatVector.fromArray(SPECIES, out, o))
+            .intoArray(out, o);
+      }
+    }
+    for (int x = 0; x < width; x++) {
+      int o = outOff + x * LANES;
+      FloatVector.fromArray(SPECIES, out, o).max(vlo).min(vhi).intoArray(out, o);
     }
   }
 

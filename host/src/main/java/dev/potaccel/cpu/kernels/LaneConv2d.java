@@ -27,24 +27,97 @@ public final class LaneConv2d {
   }
 
   /**
+   * Whether {@link #depthwise} computes this convolution: one input channel per group and output
+   * channel (a depthwise convolution), pads within the lane tensor's border, a batch that fills
+   * at least half a vector.
+   */
+  public static boolean appliesDepthwise(Conv2dParams p) {
+    return VectorKernels.ENABLED && p.group() > 1 && p.group() == p.c() && p.m() == p.c()
+        && p.n() >= LaneConvKernel.LANES / 2 && p.padTop() <= LaneTensor.BORDER
+        && p.padLeft() <= LaneTensor.BORDER && p.padBottom() <= LaneTensor.BORDER
+        && p.padRight() <= LaneTensor.BORDER;
+  }
+
+  /**
+   * A depthwise convolution from lane tensor to lane tensor, {@code yl = clamp(conv(xl, w) +
+   * bias)}: the input is read in place (its zero border is the padding), each output vector is
+   * one window of 16 images, the weights {@code [c][kh][kw]} are scalar broadcasts. Only when
+   * {@link #appliesDepthwise}.
+   *
+   * @throws IllegalArgumentException when the operands do not fit {@code p}
+   */
+  public static void depthwise(Conv2dParams p, LaneTensor xl, float[] w, float[] bias,
+      LaneTensor yl, Clamp clamp, ForkJoinPool pool) {
+    if (!Arrays.equals(xl.shape(), new int[] {p.n(), p.c(), p.h(), p.w()})
+        || !Arrays.equals(yl.shape(), new int[] {p.n(), p.m(), p.outH(), p.outW()})) {
+      throw new IllegalArgumentException("lane tensors " + Arrays.toString(xl.shape()) + " -> "
+          + Arrays.toString(yl.shape()) + " do not fit " + p);
+    }
+    int taps = p.kh() * p.kw();
+    Bounds.requireRange("w", w, 0, (long) p.c() * taps);
+    if (bias != null) {
+      Bounds.requireRange("bias", bias, 0, p.c());
+    }
+    final int lanes = LaneConvKernel.LANES;
+    final int pitch = xl.rowPitch();
+    final int[] kOffset = new int[taps];
+    for (int ky = 0, q = 0; ky < p.kh(); ky++) {
+      for (int kx = 0; kx < p.kw(); kx++) {
+        kOffset[q++] = ky * p.dilationH() * pitch + kx * p.dilationW() * lanes;
+      }
+    }
+    final int step = p.strideW() * lanes;
+    final int channels = p.c();
+    final float[] x = xl.data();
+    final float[] y = yl.data();
+    final int rowLen = p.outW() * lanes;
+    final int border = LaneTensor.BORDER * lanes;
+    final int top = LaneTensor.BORDER * yl.rowPitch();
+    // one task per lane group and block of channels: enough tasks for the threads, each
+    // reading its planes once
+    final int perTask = Math.max(1, Math.min(channels, 8));
+    final int blocks = (channels + perTask - 1) / perTask;
+    ParallelTasks.run(pool, yl.groups() * blocks, ws -> ws, (task, ws) -> {
+      int g = task / blocks;
+      int c0 = (task % blocks) * perTask;
+      int c1 = Math.min(channels, c0 + perTask);
+      for (int ch = c0; ch < c1; ch++) {
+        // the window of output (0, 0) starts at input (-padTop, -padLeft), inside the border
+        int src = xl.origin(g, ch) - p.padTop() * pitch - p.padLeft() * lanes;
+        int plane = g * yl.groupPitch() + ch * yl.planePitch();
+        Arrays.fill(y, plane, plane + top, 0f);
+        Arrays.fill(y, plane + yl.planePitch() - top, plane + yl.planePitch(), 0f);
+        float b = bias == null ? 0f : bias[ch];
+        for (int oy = 0; oy < p.outH(); oy++) {
+          int row = plane + top + oy * yl.rowPitch();
+          Arrays.fill(y, row, row + border, 0f);
+          Arrays.fill(y, row + border + rowLen, row + yl.rowPitch(), 0f);
+          LaneConvKernel.depthwiseRow(taps, w, ch * taps, x, src + oy * p.strideH() * pitch,
+              kOffset, step, p.outW(), b, clamp.lo(), clamp.hi(), y, row + border);
+        }
+      }
+    });
+  }
+
+  /**
    * {@code y = conv(x, w) + bias}, then {@code max(y, 0)} when {@code relu}, as {@link
    * Conv2d#conv2d}; only when {@link #applies}.
    */
   static void conv2d(Conv2dParams p, float[] x, float[] w, float[] bias, float[] y,
       ForkJoinPool pool, boolean relu) {
-    conv2d(p, x, null, w, bias, y, null, null, relu, pool);
+    conv2d(p, x, null, w, bias, y, null, null, Clamp.relu(relu), pool);
   }
 
   /**
    * The general form: the input is NCHW {@code x} or the lane tensor {@code xl} (one of them
    * null), the output NCHW {@code y} or the lane tensor {@code yl}; with a lane output, {@code
-   * residual} (same shape as {@code yl}, or null) is added before the Relu. Only when {@link
-   * #applies}.
+   * residual} (same shape as {@code yl}, or null) is added before the clamp (the fused Relu or
+   * Clip; {@link Clamp#NONE} for none). Only when {@link #applies}.
    *
    * @throws IllegalArgumentException when the operands do not fit {@code p}
    */
   public static void conv2d(Conv2dParams p, float[] x, LaneTensor xl, float[] w, float[] bias,
-      float[] y, LaneTensor yl, LaneTensor residual, boolean relu, ForkJoinPool pool) {
+      float[] y, LaneTensor yl, LaneTensor residual, Clamp clamp, ForkJoinPool pool) {
     if ((x == null) == (xl == null) || (y == null) == (yl == null)) {
       throw new IllegalArgumentException("give exactly one input and one output form");
     }
@@ -124,9 +197,9 @@ public final class LaneConv2d {
         LaneConvKernel.convolve(kg, packed, b * rowsPerTile * kg, src, srcOff, kOffset, pixBase,
             0, ohw, acc, 0, ohw * lanes);
         if (yl == null) {
-          transposeOut(p, acc, g, b * rowsPerTile, bias, relu, y);
+          transposeOut(p, acc, g, b * rowsPerTile, bias, clamp, y);
         } else {
-          finishLanes(p, acc, g, b * rowsPerTile, bias, residual, relu, yl);
+          finishLanes(p, acc, g, b * rowsPerTile, bias, residual, clamp, yl);
         }
       }
     });
@@ -180,7 +253,7 @@ public final class LaneConv2d {
    * 16 outputs are written in a row (JDK 17 does not intrinsify the vector scatter).
    */
   private static void transposeOut(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
-      boolean relu, float[] y) {
+      Clamp clamp, float[] y) {
     int lanes = LaneConvKernel.LANES;
     int ohw = p.outH() * p.outW();
     int m = p.m();
@@ -195,9 +268,13 @@ public final class LaneConv2d {
         int p1 = Math.min(ohw, p0 + 16);
         for (int l = 0; l < images; l++) {
           int dst = dst0 + l * imageStride;
-          if (relu) {
+          if (clamp.equals(Clamp.RELU)) {
             for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
               y[dst + px] = Math.max(acc[a] + b, 0f);
+            }
+          } else if (!clamp.equals(Clamp.NONE)) {
+            for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
+              y[dst + px] = clamp.apply(acc[a] + b);
             }
           } else {
             for (int px = p0, a = base + p0 * lanes + l; px < p1; px++, a += lanes) {
@@ -226,11 +303,11 @@ public final class LaneConv2d {
 
   /**
    * Output channels {@code [r0, r0 + ROWS)} of lane group g from {@code acc} into {@code yl}:
-   * plus bias, plus the residual, then the Relu; the channels' borders are zeroed (the array
+   * plus bias, plus the residual, then the clamp; the channels' borders are zeroed (the array
    * may be recycled).
    */
   private static void finishLanes(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
-      LaneTensor residual, boolean relu, LaneTensor yl) {
+      LaneTensor residual, Clamp clamp, LaneTensor yl) {
     int lanes = LaneConvKernel.LANES;
     int ow = p.outW();
     int rowLen = ow * lanes;
@@ -250,7 +327,7 @@ public final class LaneConv2d {
         int row = plane + top + oy * pitch;
         Arrays.fill(y, row, row + border, 0f);
         Arrays.fill(y, row + border + rowLen, row + pitch, 0f);
-        LaneConvKernel.finish(acc, a, b, res, relu, y, row + border, rowLen);
+        LaneConvKernel.finish(acc, a, b, res, clamp.lo(), clamp.hi(), y, row + border, rowLen);
       }
     }
   }

@@ -4,8 +4,9 @@ import java.util.concurrent.ForkJoinPool;
 
 /**
  * The element-wise operators and layout changes on {@link LaneTensor}s that let a chain of
- * {@link LaneConv2d} convolutions stay in lane layout: residual Add, Relu, GlobalAveragePool
- * (which ends the chain with an NCHW result) and the conversion to NCHW for any other reader.
+ * {@link LaneConv2d} convolutions stay in lane layout: residual Add, Relu and Clip,
+ * GlobalAveragePool (which ends the chain with an NCHW result) and the conversion to NCHW for any
+ * other reader.
  * Every result equals, bit for bit, the NCHW kernel's on the same values.
  */
 public final class LaneKernels {
@@ -37,15 +38,23 @@ public final class LaneKernels {
     });
   }
 
-  /** {@code out = max(a, 0)} (Math.max: NaN stays NaN); both of one shape. */
-  public static void relu(LaneTensor a, LaneTensor out, ForkJoinPool pool) {
+  /**
+   * {@code out = clamp(a)} (Relu, Clip; Math's NaN rules); both of one shape. Only a clamp that
+   * {@linkplain Clamp#keepsZero keeps zero}, so that the borders stay zero.
+   */
+  public static void clamp(LaneTensor a, Clamp clamp, LaneTensor out, ForkJoinPool pool) {
     requireSameShape(a, out);
+    if (!clamp.keepsZero()) {
+      throw new IllegalArgumentException(clamp + " would make the zero border nonzero");
+    }
     float[] x = a.data();
     float[] z = out.data();
     int pitch = out.groupPitch();
+    float lo = clamp.lo();
+    float hi = clamp.hi();
     ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
       for (int i = g * pitch; i < (g + 1) * pitch; i++) {
-        z[i] = Math.max(x[i], 0f);
+        z[i] = Math.min(Math.max(x[i], lo), hi);
       }
     });
   }
