@@ -239,7 +239,7 @@ public final class CpuEngine implements AutoCloseable {
         forms[s] = new Form(true, false, false, -1, -1, null, -1);
         forms[r] = new Form(false, true, false, -1, -1, null, -1);
       } else if (op == OpType.CONV && nodes.get(r).op() == OpType.CLIP) {
-        Clamp bounds = constantClipBounds(nodes.get(r), nodeInputs[r]);
+        Clamp bounds = constantClipBounds(nodes.get(r), nodeInputs[r], nodes, producer);
         if (bounds != null) {
           forms[s] = new Form(false, false, false, r, -1, bounds, -1);
           forms[r] = new Form(false, false, false, -1, -1, null, 0);
@@ -276,12 +276,23 @@ public final class CpuEngine implements AutoCloseable {
     }
   }
 
-  /** A Clip's bounds when they are constants (attributes or initializers), else null. */
-  private Clamp constantClipBounds(Node clip, int[] inputs) {
+  /**
+   * A Clip's bounds when they are constants (attributes, initializers or Constant nodes, as
+   * PyTorch exports ReLU6), else null.
+   */
+  private Clamp constantClipBounds(Node clip, int[] inputs, List<Node> nodes, int[] producer) {
     Tensor[] in = new Tensor[inputs.length];
     for (int i = 1; i < inputs.length; i++) {
       if (inputs[i] >= 0) {
         in[i] = constantSlots[inputs[i]];
+        int from = producer[inputs[i]];
+        if (in[i] == null && from >= 0 && nodes.get(from).op() == OpType.CONSTANT) {
+          try {
+            in[i] = ShapeInference.constant(nodes.get(from));
+          } catch (GraphException e) {
+            return null; // not fused: the Constant node reports this when it runs
+          }
+        }
         if (in[i] == null || !in[i].dtype().isFloat() || in[i].size() != 1) {
           return null;
         }
@@ -353,6 +364,17 @@ public final class CpuEngine implements AutoCloseable {
       }
     }
     throw new IllegalArgumentException("no node '" + nodeName + "'");
+  }
+
+  /** The nodes a Conv may absorb at run time, in node order (for tests of the plan). */
+  List<String> absorbableNodes() {
+    List<String> names = new ArrayList<>();
+    for (Step step : steps) {
+      if (step.form().absorbs() >= 0) {
+        names.add(steps[step.form().absorbs()].node().name());
+      }
+    }
+    return names;
   }
 
   /** The values the plan keeps as lane tensors, in node order (for tests of the plan). */

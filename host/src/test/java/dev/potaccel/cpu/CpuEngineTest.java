@@ -132,6 +132,28 @@ class CpuEngineTest {
   }
 
   /**
+   * In the depthwise network, Clips with constant bounds (initializers or Constant nodes) are
+   * absorbable by the Conv before them, as are the Adds a3 and a4 (the plan does not know which
+   * Convs are depthwise; at run time those keep their Adds, which the cross-check covers), and
+   * lane tensors reach up to the NCHW readers: the graph output k1 and the Clip k5 are not lane
+   * values (d3, a3 and g are planned as lane values but fall back to NCHW when they run).
+   */
+  @Test
+  void depthwisePlanAbsorbsConstantClipsAndKeepsLanes() throws IOException {
+    Path file = Files.createTempFile("depthwise", ".onnx");
+    try {
+      Graph g = OnnxImporter.read(LaneLayoutCrossCheckTest.depthwiseModel().write(file));
+      try (CpuEngine engine = new CpuEngine(g, 1)) {
+        assertEquals(List.of("k0", "k1", "k2", "a3", "a4"), engine.absorbableNodes());
+        assertEquals(List.of("a3", "a4", "c0", "d1", "d2", "d3", "d4", "g", "k0", "k2", "k4", "p1",
+            "r2"), engine.laneValues().stream().sorted().toList());
+      }
+    } finally {
+      Files.delete(file);
+    }
+  }
+
+  /**
    * Output arrays are recycled between nodes and runs (RunBuffers): what a run returned must
    * never be overwritten by a later run, nor an input by the run it is given to.
    */

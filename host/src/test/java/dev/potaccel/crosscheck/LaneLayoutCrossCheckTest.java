@@ -3,6 +3,7 @@ package dev.potaccel.crosscheck;
 import static dev.potaccel.testing.OnnxModelBuilder.floatTensor;
 import static dev.potaccel.testing.OnnxModelBuilder.intAttr;
 import static dev.potaccel.testing.OnnxModelBuilder.ints;
+import static dev.potaccel.testing.OnnxModelBuilder.tensorAttr;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,7 +142,8 @@ public class LaneLayoutCrossCheckTest {
 
   /**
    * x [N,3,12,10] -> c0 (3x3, 16 ch) -> Clip(0, 6) k0 (absorbed by a Conv with NCHW input); d1
-   * (depthwise 3x3, bias) -> Clip(0, 6) k1 (absorbed by the depthwise Conv; a graph output); p1
+   * (depthwise 3x3, bias) -> Clip(0, 6) k1 (bounds from Constant nodes, as PyTorch exports
+   * ReLU6; absorbed by the depthwise Conv; a graph output); p1
    * (1x1, 24 ch) -> Clip(0.1, 6) k2 (absorbed; a clamp that does not keep zero); d2 (depthwise,
    * stride 2) -> Relu r2 (fused); d3 (depthwise 5x5, pads 2: beyond the border, NCHW kernel) and
    * Add(d3, r2) -> Clip(-1, 0.5) k3 on NCHW; d4 (depthwise of r2) and Add(r2, d4) = a4 on lanes,
@@ -168,7 +170,11 @@ public class LaneLayoutCrossCheckTest {
         .node("Clip", "k0", new String[] {"c0", "zero", "six"}, new String[] {"k0"})
         .node("Conv", "d1", new String[] {"k0", "wd1", "bd1"}, new String[] {"d1"}, pads(1),
             intAttr("group", 16))
-        .node("Clip", "k1", new String[] {"d1", "zero", "six"}, new String[] {"k1"})
+        .node("Constant", "z", new String[] {}, new String[] {"z"},
+            tensorAttr("value", floatTensor("z", new long[] {}, 0f)))
+        .node("Constant", "s6", new String[] {}, new String[] {"s6"},
+            tensorAttr("value", floatTensor("s6", new long[] {}, 6f)))
+        .node("Clip", "k1", new String[] {"d1", "z", "s6"}, new String[] {"k1"})
         .node("Conv", "p1", new String[] {"k1", "wp1"}, new String[] {"p1"})
         .node("Clip", "k2", new String[] {"p1", "lo01", "six"}, new String[] {"k2"})
         .node("Conv", "d2", new String[] {"k2", "wd2"}, new String[] {"d2"}, pads(1),

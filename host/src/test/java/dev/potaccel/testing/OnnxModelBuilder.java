@@ -96,4 +96,10 @@ public final class OnnxModelBuilder {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT)
         .setI(v).build();
   }
+
+  /** A tensor attribute, as a Constant node's {@code value}. */
+  public static AttributeProto tensorAttr(String name, TensorProto t) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR)
+        .setT(t).build();
+  }
 }
