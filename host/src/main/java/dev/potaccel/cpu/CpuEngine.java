@@ -5,6 +5,7 @@ import dev.potaccel.cpu.kernels.Conv2dParams;
 import dev.potaccel.cpu.kernels.LaneConv2d;
 import dev.potaccel.cpu.kernels.LaneKernels;
 import dev.potaccel.cpu.kernels.LaneTensor;
+import dev.potaccel.cpu.kernels.Pool2dParams;
 import dev.potaccel.graph.DataType;
 import dev.potaccel.graph.Graph;
 import dev.potaccel.graph.GraphException;
@@ -304,7 +305,8 @@ public final class CpuEngine implements AutoCloseable {
 
   /**
    * Marks the outputs every reader of which takes a {@link LaneTensor}: Conv (as its data
-   * input), Add, Relu, Clip, GlobalAveragePool, and a pass-through whose own output is marked.
+   * input), Add, Relu, Clip, MaxPool, GlobalAveragePool, and a pass-through whose own output is
+   * marked.
    * Graph outputs are never marked. Steps run in order, so readers are decided first, backwards.
    */
   private void markLaneOutputs(List<Node> nodes, int[][] nodeInputs, int[][] nodeOutputs,
@@ -343,14 +345,14 @@ public final class CpuEngine implements AutoCloseable {
   // operand to NCHW when it runs, as a reader without a lane kernel would at its producer.
   private static boolean makesLanes(Node node) {
     return switch (node.op()) {
-      case CONV, ADD, RELU, CLIP -> true;
+      case CONV, ADD, RELU, CLIP, MAX_POOL -> true;
       default -> false;
     };
   }
 
   private static boolean readsLanes(Node node, int input) {
     return switch (node.op()) {
-      case CONV, RELU, CLIP, GLOBAL_AVERAGE_POOL -> input == 0;
+      case CONV, RELU, CLIP, MAX_POOL, GLOBAL_AVERAGE_POOL -> input == 0;
       case ADD -> node.inputs().size() == 2;
       default -> false;
     };
@@ -597,8 +599,9 @@ public final class CpuEngine implements AutoCloseable {
    * Runs the step on lane tensors when its operator, operands and plan allow it; false leaves
    * it to the NCHW kernel. An ungrouped Conv takes a lane input or makes a lane output (then
    * absorbing its Add when the residual is a lane tensor of its shape, or its Clip); a depthwise
-   * Conv goes from lanes to lanes (absorbing its Clip); Add, Relu and Clip work on lane tensors
-   * when their output is marked; GlobalAveragePool reads one into NCHW.
+   * Conv goes from lanes to lanes (absorbing its Clip); Add, Relu, Clip and MaxPool (windows
+   * inside the input) work on lane tensors when their output is marked; GlobalAveragePool reads
+   * one into NCHW.
    */
   private boolean runOnLanes(Step step, Tensor[] args, LaneTensor[] laneArgs,
       List<TensorType> outTypes, RunState st) {
@@ -681,6 +684,21 @@ public final class CpuEngine implements AutoCloseable {
         LaneTensor a = laneArgs[0];
         LaneTensor y = newLanes(a.n(), a.c(), a.h(), a.w());
         LaneKernels.clamp(a, clamp, y, pool);
+        put(st, out, null, y);
+        return true;
+      }
+      case MAX_POOL -> {
+        LaneTensor xl = laneArgs[0];
+        if (!form.laneOut() || xl == null) {
+          return false;
+        }
+        Pool2dParams p = PoolKernel.params(node, xl.shape());
+        if (!LaneKernels.maxPoolApplies(p) || !Arrays.equals(OpKernel.outShape(node, outTypes, 0),
+            new int[] {p.n(), p.c(), p.outH(), p.outW()})) {
+          return false;
+        }
+        LaneTensor y = newLanes(p.n(), p.c(), p.outH(), p.outW());
+        LaneKernels.maxPool(xl, p, y, pool);
         put(st, out, null, y);
         return true;
       }

@@ -36,16 +36,7 @@ final class PoolKernel {
           x.floats(), y);
       return new Tensor[] {Tensor.ofFloats(outShape, y)};
     }
-    int r = x.rank();
-    boolean ceil = node.attributes().getInt("ceil_mode", 0) != 0;
-    WindowGeometry g = WindowGeometry.resolve(node, Arrays.copyOfRange(x.shape(), 2, r), null,
-        ceil);
-    Pool2dParams p = r == 3
-        ? new Pool2dParams(x.dim(0), x.dim(1), 1, x.dim(2), 1, g.kernel()[0], 1, g.strides()[0],
-            0, g.padsBegin()[0], 0, g.padsEnd()[0], 1, g.dilations()[0], ceil)
-        : new Pool2dParams(x.dim(0), x.dim(1), x.dim(2), x.dim(3), g.kernel()[0], g.kernel()[1],
-            g.strides()[0], g.strides()[1], g.padsBegin()[0], g.padsBegin()[1], g.padsEnd()[0],
-            g.padsEnd()[1], g.dilations()[0], g.dilations()[1], ceil);
+    Pool2dParams p = params(node, x.shape());
     if (p.outputSize() != y.length) {
       throw new IllegalStateException(node.label() + ": pooling geometry " + p
           + " disagrees with the inferred output " + Arrays.toString(outShape));
@@ -57,6 +48,20 @@ final class PoolKernel {
       Pool2d.averagePool(p, includePad, x.floats(), y, pool);
     }
     return new Tensor[] {Tensor.ofFloats(outShape, y)};
+  }
+
+  /** The pooling geometry of a MaxPool or AveragePool node on an input of rank 3 or 4. */
+  static Pool2dParams params(Node node, int[] xShape) {
+    int r = xShape.length;
+    boolean ceil = node.attributes().getInt("ceil_mode", 0) != 0;
+    WindowGeometry g = WindowGeometry.resolve(node, Arrays.copyOfRange(xShape, 2, r), null,
+        ceil);
+    return r == 3
+        ? new Pool2dParams(xShape[0], xShape[1], 1, xShape[2], 1, g.kernel()[0], 1,
+            g.strides()[0], 0, g.padsBegin()[0], 0, g.padsEnd()[0], 1, g.dilations()[0], ceil)
+        : new Pool2dParams(xShape[0], xShape[1], xShape[2], xShape[3], g.kernel()[0],
+            g.kernel()[1], g.strides()[0], g.strides()[1], g.padsBegin()[0], g.padsBegin()[1],
+            g.padsEnd()[0], g.padsEnd()[1], g.dilations()[0], g.dilations()[1], ceil);
   }
 
   /**

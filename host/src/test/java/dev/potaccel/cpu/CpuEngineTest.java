@@ -113,9 +113,9 @@ class CpuEngineTest {
 
   /**
    * The lane plan of {@link LaneLayoutCrossCheckTest#model}: values all of whose readers take
-   * lane tensors (Conv data inputs, Add, Relu, GlobalAveragePool, fused Relus passing them on);
-   * never a graph output (r1), nor what MaxPool reads (r3) or what feeds those through a
-   * pass-through (a1, a3). ONNX Runtime checks the numbers in that test.
+   * lane tensors (Conv data inputs, Add, Relu, MaxPool, GlobalAveragePool, fused Relus passing
+   * them on); never a graph output (r1, pool) nor what feeds one through a pass-through (a1).
+   * ONNX Runtime checks the numbers in that test.
    */
   @Test
   void lanePlanCoversConvChainsUpToTheirNchwReaders() throws IOException {
@@ -123,7 +123,8 @@ class CpuEngineTest {
     try {
       Graph g = OnnxImporter.read(LaneLayoutCrossCheckTest.model().write(file));
       try (CpuEngine engine = new CpuEngine(g, 1)) {
-        assertEquals(List.of("a5", "c0", "c1", "c2", "c3", "c4", "r0", "r2", "r4", "s"),
+        assertEquals(List.of("a3", "a5", "c0", "c1", "c2", "c3", "c4", "r0", "r2", "r3", "r4",
+            "s"),
             engine.laneValues().stream().sorted().toList());
       }
     } finally {
@@ -136,7 +137,8 @@ class CpuEngineTest {
    * absorbable by the Conv before them, as are the Adds a3 and a4 (the plan does not know which
    * Convs are depthwise; at run time those keep their Adds, which the cross-check covers), and
    * lane tensors reach up to the NCHW readers: the graph output k1 and the Clip k5 are not lane
-   * values (d3, a3 and g are planned as lane values but fall back to NCHW when they run).
+   * values (d3, a3, g, m2 and m3 are planned as lane values but fall back to NCHW when they
+   * run).
    */
   @Test
   void depthwisePlanAbsorbsConstantClipsAndKeepsLanes() throws IOException {
@@ -145,8 +147,9 @@ class CpuEngineTest {
       Graph g = OnnxImporter.read(LaneLayoutCrossCheckTest.depthwiseModel().write(file));
       try (CpuEngine engine = new CpuEngine(g, 1)) {
         assertEquals(List.of("k0", "k1", "k2", "a3", "a4"), engine.absorbableNodes());
-        assertEquals(List.of("a3", "a4", "c0", "d1", "d2", "d3", "d4", "g", "k0", "k2", "k4", "p1",
-            "r2"), engine.laneValues().stream().sorted().toList());
+        assertEquals(List.of("a3", "a4", "c0", "d1", "d2", "d3", "d4", "g", "k0", "k2", "k4", "m1",
+            "m2", "m3", "m4", "p1", "q2", "q3", "q4", "r2"),
+            engine.laneValues().stream().sorted().toList());
       }
     } finally {
       Files.delete(file);

@@ -34,14 +34,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * chain with 12 output channels (a partial block of eight), an identity residual block whose Add
  * the second Conv absorbs, a strided block whose 1 x 1 shortcut absorbs the Add, a 5 x 5 Conv
  * with pads beyond the lane border, a Relu and an Add that run on lane tensors, a
- * GlobalAveragePool reading lanes, and values that non-lane readers (MaxPool, graph outputs)
- * need in NCHW; and a MobileNet-style network of depthwise Convs and Clips (ReLU6), see {@link
- * #depthwiseModel}. Batches: below half a vector (the NCHW path), partial lane groups, full ones.
+ * GlobalAveragePool reading lanes, a MaxPool reading lanes into a graph output (NCHW), and
+ * values that graph outputs need in NCHW; and a MobileNet-style network of depthwise Convs,
+ * Clips (ReLU6) and MaxPools, see {@link #depthwiseModel}. Batches: below half a vector (the
+ * NCHW path), partial lane groups, full ones.
  */
 public class LaneLayoutCrossCheckTest {
   private static final float TOLERANCE = 2e-5f;
   private static final String[] OUTPUTS = {"r1", "pool", "gap"};
-  private static final String[] DEPTHWISE_OUTPUTS = {"k1", "k3", "k5", "gap"};
+  private static final String[] DEPTHWISE_OUTPUTS = {"k1", "k3", "k5", "gap", "gap2", "gap3",
+      "gap4"};
 
   @TempDir
   static Path dir;
@@ -149,6 +151,9 @@ public class LaneLayoutCrossCheckTest {
    * Add(d3, r2) -> Clip(-1, 0.5) k3 on NCHW; d4 (depthwise of r2) and Add(r2, d4) = a4 on lanes,
    * read by Clip(0, 6) k4 (the lane Clip) and Clip(0.1, 6) k5 (does not keep zero: NCHW); g (3x3,
    * group 2, not depthwise: its lane input converted to NCHW) of k4; gap = GlobalAveragePool(g).
+   * MaxPools of k4: m1 (2x2, stride 2, on lanes) -> m2 (3x3, pads 1: NCHW); m3 (3x2, strides 1
+   * and 2, ceil mode: a window past the edge, NCHW); m4 (3x3, stride 2, on lanes); each read by a
+   * 1x1 Conv and a GlobalAveragePool (gap2, gap3, gap4).
    */
   public static OnnxModelBuilder depthwiseModel() {
     Random rnd = new Random(11);
@@ -161,6 +166,7 @@ public class LaneLayoutCrossCheckTest {
     weights(b, rnd, "wd3", 24, 1, 5);
     weights(b, rnd, "wd4", 24, 1, 3);
     weights(b, rnd, "wg", 24, 12, 3);
+    weights(b, rnd, "wq", 8, 24, 1);
     b.initializer(floatTensor("zero", new long[] {}, 0f))
         .initializer(floatTensor("six", new long[] {}, 6f))
         .initializer(floatTensor("lo01", new long[] {}, 0.1f))
@@ -191,9 +197,22 @@ public class LaneLayoutCrossCheckTest {
         .node("Clip", "k5", new String[] {"a4", "lo01", "six"}, new String[] {"k5"})
         .node("Conv", "g", new String[] {"k4", "wg"}, new String[] {"g"}, pads(1),
             intAttr("group", 2))
-        .node("GlobalAveragePool", "gap", new String[] {"g"}, new String[] {"gap"});
+        .node("GlobalAveragePool", "gap", new String[] {"g"}, new String[] {"gap"})
+        .node("MaxPool", "m1", new String[] {"k4"}, new String[] {"m1"},
+            ints("kernel_shape", 2, 2), ints("strides", 2, 2))
+        .node("MaxPool", "m2", new String[] {"m1"}, new String[] {"m2"},
+            ints("kernel_shape", 3, 3), pads(1))
+        .node("MaxPool", "m3", new String[] {"k4"}, new String[] {"m3"},
+            ints("kernel_shape", 3, 2), ints("strides", 1, 2), intAttr("ceil_mode", 1))
+        .node("MaxPool", "m4", new String[] {"k4"}, new String[] {"m4"},
+            ints("kernel_shape", 3, 3), ints("strides", 2, 2));
+    for (int i = 2; i <= 4; i++) {
+      b.node("Conv", "q" + i, new String[] {"m" + i, "wq"}, new String[] {"q" + i})
+          .node("GlobalAveragePool", "gap" + i, new String[] {"q" + i}, new String[] {"gap" + i});
+    }
     return b.output("k1", -1, 16, 12, 10).output("k3", -1, 24, 6, 5)
-        .output("k5", -1, 24, 6, 5).output("gap", -1, 24, 1, 1);
+        .output("k5", -1, 24, 6, 5).output("gap", -1, 24, 1, 1).output("gap2", -1, 8, 1, 1)
+        .output("gap3", -1, 8, 1, 1).output("gap4", -1, 8, 1, 1);
   }
 
   private static void weights(OnnxModelBuilder b, Random rnd, String name, int m, int c, int k) {

@@ -1,10 +1,11 @@
 package dev.potaccel.cpu.kernels;
 
+import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 
 /**
  * The element-wise operators and layout changes on {@link LaneTensor}s that let a chain of
- * {@link LaneConv2d} convolutions stay in lane layout: residual Add, Relu and Clip,
+ * {@link LaneConv2d} convolutions stay in lane layout: residual Add, Relu and Clip, MaxPool,
  * GlobalAveragePool (which ends the chain with an NCHW result) and the conversion to NCHW for any
  * other reader.
  * Every result equals, bit for bit, the NCHW kernel's on the same values.
@@ -55,6 +56,60 @@ public final class LaneKernels {
     ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
       for (int i = g * pitch; i < (g + 1) * pitch; i++) {
         z[i] = Math.min(Math.max(x[i], lo), hi);
+      }
+    });
+  }
+
+  /**
+   * Whether {@link #maxPool} computes this pooling: every window inside the input (no pads, the
+   * ceil-mode windows included), no dilation.
+   */
+  public static boolean maxPoolApplies(Pool2dParams p) {
+    return p.padTop() == 0 && p.padLeft() == 0 && p.dilationH() == 1 && p.dilationW() == 1
+        && (p.outH() - 1) * p.strideH() + p.kh() <= p.h()
+        && (p.outW() - 1) * p.strideW() + p.kw() <= p.w();
+  }
+
+  /**
+   * MaxPool from lane tensor to lane tensor (Math.max: NaN wins, as in {@link Pool2d#maxPool});
+   * only when {@link #maxPoolApplies}. The output's borders are zeroed.
+   */
+  public static void maxPool(LaneTensor x, Pool2dParams p, LaneTensor out, ForkJoinPool pool) {
+    if (!Arrays.equals(x.shape(), new int[] {p.n(), p.c(), p.h(), p.w()})
+        || !Arrays.equals(out.shape(), new int[] {p.n(), p.c(), p.outH(), p.outW()})) {
+      throw new IllegalArgumentException("lane tensors " + Arrays.toString(x.shape()) + " -> "
+          + Arrays.toString(out.shape()) + " do not fit " + p);
+    }
+    int lanes = LaneTensor.lanes();
+    float[] src = x.data();
+    float[] y = out.data();
+    int inPitch = x.rowPitch();
+    int outPitch = out.rowPitch();
+    int ow = p.outW();
+    int sh = p.strideH() * inPitch;
+    int sw = p.strideW() * lanes;
+    int kh = p.kh();
+    int kw = p.kw();
+    ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
+      Arrays.fill(y, g * out.groupPitch(), (g + 1) * out.groupPitch(), 0f);
+      for (int ch = 0; ch < p.c(); ch++) {
+        int from = x.origin(g, ch);
+        int to = out.origin(g, ch);
+        for (int oy = 0; oy < p.outH(); oy++, from += sh, to += outPitch) {
+          for (int ox = 0; ox < ow; ox++) {
+            int win = from + ox * sw;
+            int d = to + ox * lanes;
+            System.arraycopy(src, win, y, d, lanes);
+            for (int ky = 0; ky < kh; ky++) {
+              for (int kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
+                int t = win + ky * inPitch + kx * lanes;
+                for (int l = 0; l < lanes; l++) {
+                  y[d + l] = Math.max(y[d + l], src[t + l]);
+                }
+              }
+            }
+          }
+        }
       }
     });
   }
