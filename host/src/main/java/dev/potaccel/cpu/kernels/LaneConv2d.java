@@ -70,9 +70,6 @@ public final class LaneConv2d {
     final int channels = p.c();
     final float[] x = xl.data();
     final float[] y = yl.data();
-    final int rowLen = p.outW() * lanes;
-    final int border = LaneTensor.BORDER * lanes;
-    final int top = LaneTensor.BORDER * yl.rowPitch();
     // one task per lane group and block of channels: enough tasks for the threads, each
     // reading its planes once
     final int perTask = Math.max(1, Math.min(channels, 8));
@@ -84,16 +81,13 @@ public final class LaneConv2d {
       for (int ch = c0; ch < c1; ch++) {
         // the window of output (0, 0) starts at input (-padTop, -padLeft), inside the border
         int src = xl.origin(g, ch) - p.padTop() * pitch - p.padLeft() * lanes;
-        int plane = g * yl.groupPitch() + ch * yl.planePitch();
-        Arrays.fill(y, plane, plane + top, 0f);
-        Arrays.fill(y, plane + yl.planePitch() - top, plane + yl.planePitch(), 0f);
+        yl.clearBorder(g, ch);
+        int dst = yl.origin(g, ch);
         float b = bias == null ? 0f : bias[ch];
         for (int oy = 0; oy < p.outH(); oy++) {
-          int row = plane + top + oy * yl.rowPitch();
-          Arrays.fill(y, row, row + border, 0f);
-          Arrays.fill(y, row + border + rowLen, row + yl.rowPitch(), 0f);
           LaneConvKernel.depthwiseRow(taps, w, ch * taps, x, src + oy * p.strideH() * pitch,
-              kOffset, step, p.outW(), b, clamp.lo(), clamp.hi(), y, row + border);
+              kOffset, step, p.outW(), b, clamp.lo(), clamp.hi(), y,
+              dst + oy * yl.rowPitch());
         }
       }
     });
@@ -308,26 +302,17 @@ public final class LaneConv2d {
    */
   private static void finishLanes(Conv2dParams p, float[] acc, int g, int r0, float[] bias,
       LaneTensor residual, Clamp clamp, LaneTensor yl) {
-    int lanes = LaneConvKernel.LANES;
-    int ow = p.outW();
-    int rowLen = ow * lanes;
+    int rowLen = p.outW() * LaneConvKernel.LANES;
     int r1 = Math.min(p.m(), r0 + LaneConvKernel.ROWS);
     float[] y = yl.data();
     float[] res = residual == null ? null : residual.data();
-    int pitch = yl.rowPitch();
-    int border = LaneTensor.BORDER * lanes;
     for (int r = r0; r < r1; r++) {
       float b = bias == null ? 0f : bias[r];
-      int plane = g * yl.groupPitch() + r * yl.planePitch();
-      int top = LaneTensor.BORDER * pitch;
-      Arrays.fill(y, plane, plane + top, 0f);
-      Arrays.fill(y, plane + yl.planePitch() - top, plane + yl.planePitch(), 0f);
+      yl.clearBorder(g, r);
+      int row = yl.origin(g, r);
       int a = (r - r0) * p.outH() * rowLen;
-      for (int oy = 0; oy < p.outH(); oy++, a += rowLen) {
-        int row = plane + top + oy * pitch;
-        Arrays.fill(y, row, row + border, 0f);
-        Arrays.fill(y, row + border + rowLen, row + pitch, 0f);
-        LaneConvKernel.finish(acc, a, b, res, clamp.lo(), clamp.hi(), y, row + border, rowLen);
+      for (int oy = 0; oy < p.outH(); oy++, a += rowLen, row += yl.rowPitch()) {
+        LaneConvKernel.finish(acc, a, b, res, clamp.lo(), clamp.hi(), y, row, rowLen);
       }
     }
   }

@@ -91,8 +91,8 @@ public final class LaneKernels {
     int kh = p.kh();
     int kw = p.kw();
     ParallelTasks.run(pool, out.groups(), ws -> ws, (g, ws) -> {
-      Arrays.fill(y, g * out.groupPitch(), (g + 1) * out.groupPitch(), 0f);
       for (int ch = 0; ch < p.c(); ch++) {
+        out.clearBorder(g, ch);
         int from = x.origin(g, ch);
         int to = out.origin(g, ch);
         for (int oy = 0; oy < p.outH(); oy++, from += sh, to += outPitch) {
@@ -180,8 +180,8 @@ public final class LaneKernels {
 
   private static void requireSameShape(LaneTensor a, LaneTensor out) {
     if (!a.sameShape(out)) {
-      throw new IllegalArgumentException("lane tensors " + java.util.Arrays.toString(a.shape())
-          + " and " + java.util.Arrays.toString(out.shape()) + " differ in shape");
+      throw new IllegalArgumentException("lane tensors " + Arrays.toString(a.shape())
+          + " and " + Arrays.toString(out.shape()) + " differ in shape");
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.potaccel.cpu.kernels;
 
+import java.util.Arrays;
+
 import dev.potaccel.simd.LaneConvKernel;
 
 /**
@@ -75,6 +77,23 @@ public record LaneTensor(int n, int c, int h, int w, float[] data) {
   /** Index of pixel (0, 0) of channel {@code ch} of group {@code g}. */
   public int origin(int g, int ch) {
     return g * groupPitch() + ch * planePitch() + BORDER * rowPitch() + BORDER * lanes();
+  }
+
+  /**
+   * Zeroes the border of channel {@code ch} of group {@code g} (top and bottom rows, left and
+   * right columns), for a kernel that writes only the interior of a possibly recycled array.
+   */
+  public void clearBorder(int g, int ch) {
+    int plane = g * groupPitch() + ch * planePitch();
+    int pitch = rowPitch();
+    int top = BORDER * pitch;
+    int side = BORDER * lanes();
+    Arrays.fill(data, plane, plane + top, 0f);
+    Arrays.fill(data, plane + planePitch() - top, plane + planePitch(), 0f);
+    for (int row = plane + top; row < plane + planePitch() - top; row += pitch) {
+      Arrays.fill(data, row, row + side, 0f);
+      Arrays.fill(data, row + pitch - side, row + pitch, 0f);
+    }
   }
 
   /** True if {@code other} has the same shape (and so the same layout). */
